@@ -1,0 +1,45 @@
+/**
+ * An eager, flat tape. Recording order is already topological, so backward walks it in reverse,
+ * accumulating gradients by tensor id. Saved tensors are extra handles on the same storage, so a scope
+ * may dispose the user's handles without freeing what backward needs; they are freed once used.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+
+export type GradFn = (grads: (Tensor | null)[], saved: Tensor[]) => (Tensor | null | undefined)[];
+
+export interface TapeEntry {
+  op: string;
+  inputs: Tensor[];
+  /** Which inputs need a gradient (decided at record time). */
+  needs: boolean[];
+  outputs: number[];
+  saved: Tensor[];
+  backward: GradFn;
+  live: boolean;
+}
+
+export class Tape {
+  entries: TapeEntry[] = [];
+
+  push(e: TapeEntry): void { this.entries.push(e); }
+
+  /** Frees every saved tensor and forgets the graph. */
+  clear(): void {
+    for (const e of this.entries) this.#retire(e);
+    this.entries = [];
+  }
+
+  #retire(e: TapeEntry): void {
+    e.live = false;
+    for (const s of e.saved) s.dispose();
+    e.saved = [];
+    e.inputs = [];
+  }
+
+  retire(e: TapeEntry): void { this.#retire(e); }
+}
+
+/** Whether a tensor takes part in gradient flow: a leaf that requires grad, or the output of a live entry. */
+export function flowsGrad(t: Tensor): boolean {
+  return t.requiresGrad && (t.entry === null || t.entry.live);
+}

@@ -1,0 +1,110 @@
+/**
+ * Bounded, size-bucketed pool of storage buffers.
+ *
+ * Buckets: 256-byte multiples up to 1 MiB, powers of two above. A buffer released while commands that use it
+ * are still unsubmitted may be reused at once by later *dispatches* (they run after those commands in the same
+ * encoder), but not by `queue.writeBuffer` uploads, which run before the whole pending command buffer. So a
+ * released buffer is "gpu-only" until the next submit, then fully free.
+ */
+import { LimitError } from './errors.js';
+
+export const STORAGE_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
+
+export function bucketSize(bytes: number): number {
+  const b = Math.max(bytes, 4);
+  if (b <= 1 << 20) return Math.ceil(b / 256) * 256;
+  return 2 ** Math.ceil(Math.log2(b));
+}
+
+export interface PoolStats {
+  /** Bytes of buffers created on the device and not yet destroyed. */
+  allocatedBytes: number;
+  /** Bytes of buffers parked in the pool (free for reuse). */
+  pooledBytes: number;
+  /** Buffers created on the device so far. */
+  created: number;
+}
+
+export class BufferPool {
+  #device: GPUDevice;
+  #free = new Map<number, GPUBuffer[]>();
+  /** Released since the last submit: reusable by dispatches only. */
+  #gpuOnly = new Map<number, GPUBuffer[]>();
+  /** Over the pool's bounds; destroyed after the next submit (unsubmitted commands may still use them). */
+  #doomed: GPUBuffer[] = [];
+  #maxPooledBytes: number;
+  #maxPerBucket: number;
+  #stats: PoolStats = { allocatedBytes: 0, pooledBytes: 0, created: 0 };
+
+  constructor(device: GPUDevice, private maxBufferSize: number, opts: { maxPooledBytes?: number; maxPerBucket?: number } = {}) {
+    this.#device = device;
+    this.#maxPooledBytes = opts.maxPooledBytes ?? 1 << 30;
+    this.#maxPerBucket = opts.maxPerBucket ?? 64;
+  }
+
+  get stats(): Readonly<PoolStats> { return this.#stats; }
+
+  /** A buffer of at least `bytes`. `forUpload`: it will be filled by queue.writeBuffer before the next submit. */
+  acquire(bytes: number, forUpload: boolean, what: string): GPUBuffer {
+    const size = bucketSize(bytes);
+    if (size > this.maxBufferSize && bytes <= this.maxBufferSize) return this.#create(bytes, what);
+    if (bytes > this.maxBufferSize) {
+      throw new LimitError(`${what}: ${bytes} bytes exceeds maxBufferSize ${this.maxBufferSize}`);
+    }
+    const lists = forUpload ? [this.#free] : [this.#gpuOnly, this.#free];
+    for (const m of lists) {
+      const list = m.get(size);
+      if (list?.length) {
+        this.#stats.pooledBytes -= size;
+        return list.pop()!;
+      }
+    }
+    return this.#create(size, what);
+  }
+
+  #create(size: number, what: string): GPUBuffer {
+    const buf = this.#device.createBuffer({ size, usage: STORAGE_USAGE, label: what });
+    this.#stats.allocatedBytes += size;
+    this.#stats.created++;
+    return buf;
+  }
+
+  release(buf: GPUBuffer): void {
+    const size = buf.size;
+    const bucket = this.#gpuOnly.get(size) ?? [];
+    const parked = (this.#free.get(size)?.length ?? 0) + bucket.length;
+    if (parked >= this.#maxPerBucket || this.#stats.pooledBytes + size > this.#maxPooledBytes || bucketSize(size) !== size) {
+      this.#doomed.push(buf);
+      return;
+    }
+    bucket.push(buf);
+    this.#gpuOnly.set(size, bucket);
+    this.#stats.pooledBytes += size;
+  }
+
+  /** Called after each submit: everything released before it is now safe for uploads too. */
+  onSubmit(): void {
+    for (const [size, list] of this.#gpuOnly) {
+      const free = this.#free.get(size) ?? [];
+      free.push(...list);
+      this.#free.set(size, free);
+    }
+    this.#gpuOnly.clear();
+    for (const b of this.#doomed) this.#destroy(b);
+    this.#doomed = [];
+  }
+
+  #destroy(buf: GPUBuffer): void {
+    this.#stats.allocatedBytes -= buf.size;
+    buf.destroy();
+  }
+
+  /** Destroys every parked buffer. Call only right after a submit. */
+  trim(): void {
+    this.onSubmit();
+    for (const m of [this.#free, this.#gpuOnly]) {
+      for (const list of m.values()) for (const b of list) { this.#stats.pooledBytes -= b.size; this.#destroy(b); }
+      m.clear();
+    }
+  }
+}

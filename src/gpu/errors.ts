@@ -1,0 +1,29 @@
+/** Typed errors: every failure names the op/kernel, tensor, field or file involved. */
+
+export class CortexError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** No WebGPU adapter: tells the user what to install. */
+export class NoAdapterError extends CortexError {}
+
+/** A WGSL validation or pipeline error, naming the kernel. */
+export class GpuValidationError extends CortexError {}
+
+/** The device ran out of memory while running the named kernels. */
+export class GpuOutOfMemoryError extends CortexError {}
+
+/** The device was lost (driver reset, OOM, destroy from elsewhere). Results after this are never trusted. */
+export class DeviceLostError extends CortexError {}
+
+/** A tensor or dispatch exceeds a device limit; names the tensor, its bytes and the limit. */
+export class LimitError extends CortexError {}
+
+/** Wrong shapes/dtypes for an op: names the op and the shapes. */
+export class ShapeError extends CortexError {}
+
+/** Use of a disposed tensor. */
+export class DisposedError extends CortexError {}

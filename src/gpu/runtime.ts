@@ -1,0 +1,212 @@
+/**
+ * Batches dispatches into one command encoder and submits rarely. Params uniforms of a batch live in one
+ * arena that is uploaded with a single writeBuffer just before the submit. GPU errors of a batch are caught
+ * with error scopes and rethrown, as typed errors naming the batch's kernels, at the next call.
+ */
+import { BufferPool } from './buffer-pool.js';
+import { PipelineCache, type Overrides } from './pipeline-cache.js';
+import { entryInfo } from './kernels.js';
+import { packParams, type ParamValues } from './params.js';
+import { DeviceLostError, GpuOutOfMemoryError, GpuValidationError, LimitError } from './errors.js';
+import type { OpenedDevice } from './device.js';
+
+const ARENA_BYTES = 1 << 20;
+const PARAMS_STRIDE = 256; // minUniformBufferOffsetAlignment is at most 256 everywhere.
+const MAX_DISPATCHES_PER_SUBMIT = 4096;
+
+export interface Binding { buffer: GPUBuffer; offset?: number; size: number; /** for error messages */ name: string }
+
+export interface Dispatch {
+  file: string;
+  entry: string;
+  bindings: Record<string, Binding>;
+  params?: ParamValues;
+  /** Workgroup counts [x, y, z]. */
+  grid: [number, number?, number?];
+  overrides?: Overrides;
+}
+
+export interface RuntimeCounters { dispatches: number; submits: number; readbacks: number }
+
+export class GpuRuntime {
+  readonly device: GPUDevice;
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly limits: OpenedDevice['limits'];
+  readonly adapterName: string;
+  readonly features: Set<string>;
+  readonly counters: RuntimeCounters = { dispatches: 0, submits: 0, readbacks: 0 };
+  #opened: OpenedDevice;
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #arena: GPUBuffer;
+  #arenaCpu = new ArrayBuffer(ARENA_BYTES);
+  #arenaView = new DataView(this.#arenaCpu);
+  #arenaUsed = 0;
+  #batchKernels = new Set<string>();
+  #batchDispatches = 0;
+  #error: Error | null = null;
+  #lost: string | null = null;
+  #closed = false;
+  /** Called after each submit (the engine hooks deferred releases here). */
+  onSubmit: (() => void)[] = [];
+
+  constructor(opened: OpenedDevice) {
+    this.#opened = opened;
+    this.device = opened.device;
+    this.limits = opened.limits;
+    this.adapterName = opened.adapterName;
+    this.features = opened.features;
+    this.pool = new BufferPool(this.device, opened.limits.maxBufferSize);
+    this.pipelines = new PipelineCache(this.device);
+    this.#arena = this.device.createBuffer({ size: ARENA_BYTES, usage: 0x40 | 0x8, label: 'params-arena' });
+    this.device.lost.then((info) => {
+      if (!this.#closed) this.#lost = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  get closed(): boolean { return this.#closed; }
+
+  /** Throws the pending typed error, if any: device lost, or a GPU error caught in an earlier batch. */
+  check(): void {
+    if (this.#lost) throw new DeviceLostError(`WebGPU device lost (${this.#lost}); results since the last good step are not trusted`);
+    if (this.#closed) throw new DeviceLostError('engine is closed');
+    if (this.#error) { const e = this.#error; this.#error = null; throw e; }
+  }
+
+  dispatch(d: Dispatch): void {
+    this.check();
+    const info = entryInfo(d.file, d.entry);
+    const name = `${d.file}:${d.entry}`;
+    const [gx, gy = 1, gz = 1] = d.grid;
+    if (gx === 0 || gy === 0 || gz === 0) return;
+    const maxDim = this.limits.maxComputeWorkgroupsPerDimension;
+    if (gx > maxDim || gy > maxDim || gz > maxDim) {
+      throw new LimitError(`${name}: dispatch grid [${gx}, ${gy}, ${gz}] exceeds maxComputeWorkgroupsPerDimension ${maxDim}`);
+    }
+    if (info.params && this.#arenaUsed + PARAMS_STRIDE > ARENA_BYTES) this.flush();
+    if (this.#batchDispatches >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
+    const entries: GPUBindGroupEntry[] = [];
+    for (const b of info.bindings) {
+      if (b.kind === 'uniform') {
+        packParams(info, d.params ?? {}, this.#arenaView, this.#arenaUsed);
+        entries.push({ binding: b.binding, resource: { buffer: this.#arena, offset: this.#arenaUsed, size: info.params!.size } });
+        this.#arenaUsed += PARAMS_STRIDE;
+        continue;
+      }
+      const t = d.bindings[b.name];
+      if (!t) throw new GpuValidationError(`${name}: no buffer given for binding ${b.name}`);
+      const size = Math.max(4, t.size);
+      if (size > this.limits.maxStorageBufferBindingSize) {
+        throw new LimitError(`${name}: tensor ${t.name} (binding ${b.name}) is ${size} bytes, over maxStorageBufferBindingSize ${this.limits.maxStorageBufferBindingSize}`);
+      }
+      entries.push({ binding: b.binding, resource: { buffer: t.buffer, offset: t.offset ?? 0, size } });
+    }
+    for (const k of Object.keys(d.bindings)) {
+      if (!info.bindings.some((b) => b.name === k)) throw new GpuValidationError(`${name}: the entry point uses no binding ${k}`);
+    }
+    const pass = this.#beginPass();
+    const pipeline = this.pipelines.get(d.file, d.entry, d.overrides);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
+    pass.dispatchWorkgroups(gx, gy, gz);
+    this.#batchKernels.add(name);
+    this.#batchDispatches++;
+    this.counters.dispatches++;
+  }
+
+  #beginEncoder(): GPUCommandEncoder {
+    if (!this.#encoder) {
+      this.device.pushErrorScope('out-of-memory');
+      this.device.pushErrorScope('validation');
+      this.#encoder = this.device.createCommandEncoder();
+    }
+    return this.#encoder;
+  }
+
+  #beginPass(): GPUComputePassEncoder {
+    if (!this.#pass) this.#pass = this.#beginEncoder().beginComputePass();
+    return this.#pass;
+  }
+
+  /** Encodes a buffer copy in order with the dispatches. */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.check();
+    this.#pass?.end();
+    this.#pass = null;
+    this.#beginEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Submits everything encoded so far. Cheap when nothing is pending. */
+  flush(): void {
+    if (!this.#encoder) return;
+    this.#pass?.end();
+    this.#pass = null;
+    const cmd = this.#encoder.finish();
+    this.#encoder = null;
+    if (this.#arenaUsed > 0) this.device.queue.writeBuffer(this.#arena, 0, this.#arenaCpu, 0, this.#arenaUsed);
+    this.device.queue.submit([cmd]);
+    this.counters.submits++;
+    const kernels = [...this.#batchKernels].join(', ');
+    this.#batchKernels.clear();
+    this.#batchDispatches = 0;
+    this.#arenaUsed = 0;
+    this.#popScopes(kernels);
+    this.pool.onSubmit();
+    for (const f of this.onSubmit) f();
+  }
+
+  #popScopes(kernels: string): void {
+    const on = (p: Promise<GPUError | null>, make: (m: string) => Error) => p.then((e) => {
+      if (e && !this.#error) this.#error = make(e.message);
+    }, () => {});
+    on(this.device.popErrorScope(), (m) => new GpuValidationError(`GPU validation error in a batch running [${kernels}]: ${m}`));
+    on(this.device.popErrorScope(), (m) => new GpuOutOfMemoryError(`GPU out of memory in a batch running [${kernels}]: ${m}`));
+  }
+
+  /** Copies `bytes` of `src` back to the CPU. One wait on the GPU. */
+  async read(src: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+    this.check();
+    const size = Math.ceil(Math.max(bytes, 4) / 4) * 4;
+    const staging = this.device.createBuffer({ size, usage: 0x1 | 0x8, label: 'readback' });
+    this.copy(src, offset, staging, 0, size);
+    this.flush();
+    this.counters.readbacks++;
+    try {
+      await staging.mapAsync(0x1);
+    } catch (e) {
+      this.check();
+      throw new DeviceLostError(`readback failed: ${(e as Error).message}`);
+    }
+    const out = staging.getMappedRange().slice(0, bytes);
+    staging.unmap();
+    staging.destroy();
+    // Error scopes of the batch resolve before the map; surface them now rather than return wrong data.
+    await new Promise((r) => setTimeout(r, 0));
+    this.check();
+    return out;
+  }
+
+  /** Waits until all submitted work is done (and surfaces its errors). */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await new Promise((r) => setTimeout(r, 0));
+    this.check();
+  }
+
+  upload(buf: GPUBuffer, offset: number, data: ArrayBufferView): void {
+    this.check();
+    this.device.queue.writeBuffer(buf, offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    try { this.flush(); } catch { /* closing anyway */ }
+    this.#closed = true;
+    this.pool.trim();
+    this.#arena.destroy();
+    this.device.destroy();
+    this.#opened.release();
+  }
+}
