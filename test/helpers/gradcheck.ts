@@ -39,7 +39,8 @@ export async function gpuGrads(engine: Engine, build: (ts: Tensor[]) => Tensor, 
     const y = engine.scope(() => {
       const out = build(ts);
       const loss = sum(mul(out, engine.tensor(Float32Array.from(dy), out.shape)));
-      engine.backward(loss);
+      // A non-differentiable op (sign, comparisons) leaves nothing to differentiate: grads stay null.
+      if (loss.requiresGrad) engine.backward(loss);
       return out;
     });
     const out = (await y.read()) as Float32Array;
