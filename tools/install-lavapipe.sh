@@ -2,8 +2,10 @@
 # Installs Mesa's lavapipe (Vulkan on the CPU) from bookworm-backports: Dawn needs a newer Mesa than
 # bookworm ships. Idempotent; does nothing when a Vulkan driver is already present.
 set -euo pipefail
-if ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 && [ "${FORCE:-0}" != 1 ]; then
-  echo "install-lavapipe: lavapipe already installed"; exit 0
+# bookworm's own Mesa (22.x) has lavapipe too, but Dawn rejects it: only a Mesa ≥ 24 counts as installed.
+have=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+if [ -n "$have" ] && dpkg --compare-versions "$have" ge 24 && [ "${FORCE:-0}" != 1 ]; then
+  echo "install-lavapipe: mesa-vulkan-drivers $have already installed"; exit 0
 fi
 if [ "$(id -u)" != 0 ]; then echo "install-lavapipe: needs root (apt-get)" >&2; exit 1; fi
 . /etc/os-release

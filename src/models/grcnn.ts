@@ -1,0 +1,154 @@
+/**
+ * Gated recurrent CNNs (Wang & Hu, TPAMI 2021) exactly as coded in Jianf-Wang/GRCNN models/imagenet/GRCNN.py
+ * (spec: shared/spec/originals.md §1): pre-activation GRCL blocks whose recurrent bottleneck `iter_i` and gate BN
+ * `iter_g_i` are per step, with one 1×1 grouped gate conv `conv_g_r` shared over steps:
+ *   x0 = conv_f(relu(bn_f(u)));  c = conv_g_f(relu(bn_g_f(u)))
+ *   x_i = x_{i-1} + σ(conv_g_r(iter_g_i(x_{i-1})) + c) ⊙ iter_i(x_{i-1})          (fused gated-residual kernel)
+ * Parameter names follow the PyTorch module tree, so state dicts move both ways.
+ */
+import type { Engine } from '../engine.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Initializer } from '../nn/init.js';
+import { AdaptivePool2d, AvgPool2d, BatchNorm2d, Conv2d, Layer, Linear, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
+import { add } from '../ops/elementwise.js';
+import { gatedResidual } from '../ops/gated-residual.js';
+import { flatten } from '../ops/movement.js';
+
+export interface GrclOptions {
+  inplanes: number;
+  planes: number;
+  expansion: number;
+  iters: number;
+  groups: number;
+  downsample: boolean;
+  /** Share the bottleneck convs over steps (BNs stay per step), as the mmdetection/cifar variant. */
+  weightSharing: boolean;
+}
+
+export class GRCL extends Layer {
+  readonly bn_f: BatchNorm2d;
+  readonly conv_f: Conv2d;
+  readonly bn_g_f: BatchNorm2d;
+  readonly conv_g_f: Conv2d;
+  readonly conv_g_r: Conv2d;
+  readonly iterG: Sequential[] = [];
+  readonly iter: Sequential[] = [];
+  readonly down: { d_bn: BatchNorm2d; d_conv: Conv2d; d_bn_1: BatchNorm2d; d_conv_1: Conv2d; d_bn_3: BatchNorm2d; d_conv_3: Conv2d; d_conv_1e: Conv2d } | null;
+
+  constructor(engine: Engine, ini: Initializer, path: string, o: GrclOptions) {
+    super(engine);
+    const C = o.planes * o.expansion;
+    const p = o.planes;
+    const k = (n: string) => `${path}.${n}`;
+    this.bn_f = this.child('bn_f', new BatchNorm2d(engine, o.inplanes));
+    this.conv_f = this.child('conv_f', new Conv2d(engine, ini, k('conv_f'), o.inplanes, C, { kernel: 3, padding: 1, groups: o.groups, init: 'kaiming' }));
+    this.bn_g_f = this.child('bn_g_f', new BatchNorm2d(engine, o.inplanes));
+    this.conv_g_f = this.child('conv_g_f', new Conv2d(engine, ini, k('conv_g_f'), o.inplanes, C, { kernel: 1, groups: o.groups, bias: true, init: { normalStd: 0.01 } }));
+    this.conv_g_r = this.child('conv_g_r', new Conv2d(engine, ini, k('conv_g_r'), C, C, { kernel: 1, groups: o.groups }));
+    let shared: [Conv2d, Conv2d, Conv2d] | null = null;
+    for (let i = 1; i <= o.iters; i++) {
+      this.iterG.push(this.child(`iter_g_${i}`, new Sequential(engine, [new BatchNorm2d(engine, C), new ReLU(engine)])));
+      const convs: [Conv2d, Conv2d, Conv2d] = shared ?? [
+        new Conv2d(engine, ini, k(`iter_${i}.2`), C, p, { kernel: 1, init: 'kaiming' }),
+        // The 3×3 conv is not explicitly initialised in the original: PyTorch's default applies.
+        new Conv2d(engine, ini, k(`iter_${i}.5`), p, p, { kernel: 3, padding: 1 }),
+        new Conv2d(engine, ini, k(`iter_${i}.8`), p, C, { kernel: 1, init: 'kaiming' }),
+      ];
+      if (o.weightSharing) shared = convs;
+      this.iter.push(this.child(`iter_${i}`, new Sequential(engine, [
+        new BatchNorm2d(engine, C), new ReLU(engine), convs[0], new BatchNorm2d(engine, p), new ReLU(engine), convs[1],
+        new BatchNorm2d(engine, p), new ReLU(engine), convs[2],
+      ])));
+    }
+    this.down = o.downsample ? {
+      d_bn: this.child('d_bn', new BatchNorm2d(engine, C)),
+      d_conv: this.child('d_conv', new Conv2d(engine, ini, k('d_conv'), C, C, { kernel: 1, init: 'kaiming' })),
+      d_bn_1: this.child('d_bn_1', new BatchNorm2d(engine, C)),
+      d_conv_1: this.child('d_conv_1', new Conv2d(engine, ini, k('d_conv_1'), C, p, { kernel: 1, init: 'kaiming' })),
+      d_bn_3: this.child('d_bn_3', new BatchNorm2d(engine, p)),
+      d_conv_3: this.child('d_conv_3', new Conv2d(engine, ini, k('d_conv_3'), p, p, { kernel: 3, stride: 2, padding: 1, init: 'kaiming' })),
+      d_conv_1e: this.child('d_conv_1e', new Conv2d(engine, ini, k('d_conv_1e'), p, C, { kernel: 1, init: 'kaiming' })),
+    } : null;
+  }
+
+  forward(u: Tensor): Tensor {
+    const relu = new ReLU(this.engine);
+    let x = this.conv_f.call(relu.call(this.bn_f.call(u)));
+    const c = this.conv_g_f.call(relu.call(this.bn_g_f.call(u)));
+    for (let i = 0; i < this.iter.length; i++) {
+      const gate = add(this.conv_g_r.call(this.iterG[i].call(x)), c);
+      x = gatedResidual(x, gate, this.iter[i].call(x));
+    }
+    if (!this.down) return x;
+    const d = this.down;
+    const pool = new AvgPool2d(this.engine, { kernel: 2, stride: 2 });
+    const p1 = d.d_conv.call(pool.call(relu.call(d.d_bn.call(x))));
+    const h = relu.call(d.d_bn_3.call(d.d_conv_1.call(relu.call(d.d_bn_1.call(x)))));
+    const p2 = d.d_conv_1e.call(d.d_conv_3.call(h));
+    return add(p1, p2);
+  }
+}
+
+export interface GrcnnConfig {
+  inChannels: number;
+  numClasses: number;
+  /** 'imagenet': conv1 7×7/2 + BN + ReLU + maxpool 3/2 + conv2 3×3 (224 px input). 'small': conv1 3×3/1 + BN + ReLU + conv2. */
+  stem: 'imagenet' | 'small';
+  stemChannels: number;
+  planes: number[];
+  expansion: number;
+  iters: number[];
+  groups: number;
+  weightSharing: boolean;
+  seed: number;
+}
+
+export const GRCNN_PRESETS = {
+  grcnn55: { inChannels: 3, numClasses: 1000, stem: 'imagenet', stemChannels: 64, planes: [64, 128, 256, 512], expansion: 4, iters: [3, 3, 4, 3], groups: 32, weightSharing: false, seed: 0 },
+  grcnn109: { inChannels: 3, numClasses: 1000, stem: 'imagenet', stemChannels: 64, planes: [64, 128, 256, 512], expansion: 4, iters: [3, 3, 22, 3], groups: 32, weightSharing: false, seed: 0 },
+  /** 64×64 grayscale, trains on this machine's CPUs: same block structure, fewer channels and steps. */
+  'grcnn-small': { inChannels: 1, numClasses: 16, stem: 'small', stemChannels: 16, planes: [8, 16, 32, 64], expansion: 2, iters: [2, 2, 2, 2], groups: 4, weightSharing: false, seed: 0 },
+} satisfies Record<string, GrcnnConfig>;
+
+export class GRCNN extends Layer {
+  readonly stem: Layer[];
+  readonly layers: GRCL[];
+  readonly lastact: Sequential;
+  readonly classifier: Linear;
+
+  constructor(engine: Engine, readonly config: GrcnnConfig) {
+    super(engine);
+    const c = config;
+    const ini = new Initializer(c.seed);
+    const conv1 = this.child('conv1', c.stem === 'imagenet'
+      ? new Conv2d(engine, ini, 'conv1', c.inChannels, c.stemChannels, { kernel: 7, stride: 2, padding: 3, init: 'kaiming' })
+      : new Conv2d(engine, ini, 'conv1', c.inChannels, c.stemChannels, { kernel: 3, padding: 1, init: 'kaiming' }));
+    const bn1 = this.child('bn1', new BatchNorm2d(engine, c.stemChannels));
+    const conv2 = new Conv2d(engine, ini, 'conv2', c.stemChannels, c.stemChannels, { kernel: 3, padding: 1, init: 'kaiming' });
+    this.stem = [conv1, bn1, new ReLU(engine), ...(c.stem === 'imagenet' ? [new MaxPool2d(engine, { kernel: 3, stride: 2, padding: 1 })] : []), conv2];
+    this.child('conv2', conv2);
+    let inplanes = c.stemChannels;
+    this.layers = c.planes.map((p, i) => {
+      const l = this.child(`layer${i + 1}`, new GRCL(engine, ini, `layer${i + 1}`, {
+        inplanes, planes: p, expansion: c.expansion, iters: c.iters[i], groups: c.groups,
+        downsample: i < c.planes.length - 1, weightSharing: c.weightSharing,
+      }));
+      inplanes = p * c.expansion;
+      return l;
+    });
+    this.lastact = this.child('lastact', new Sequential(engine, [new BatchNorm2d(engine, inplanes), new ReLU(engine)]));
+    this.classifier = this.child('classifier', new Linear(engine, ini, 'classifier', inplanes, c.numClasses, { init: 'kaiming' }));
+  }
+
+  /** Feature map before the pooled classifier. */
+  features(x: Tensor): Tensor {
+    let y = x;
+    for (const l of [...this.stem, ...this.layers, this.lastact]) y = l.call(y);
+    return y;
+  }
+
+  forward(x: Tensor): Tensor {
+    const pooled = new AdaptivePool2d(this.engine, 'avg', 1).call(this.features(x));
+    return this.classifier.call(flatten(pooled, 1));
+  }
+}
