@@ -3,3 +3,6 @@ export * from './elementwise.js';
 export * from './reduce.js';
 export * from './movement.js';
 export { fill } from './fill.js';
+export * from './batchnorm.js';
+export * from './pool2d.js';
+export * from './random.js';
