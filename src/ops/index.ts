@@ -6,3 +6,4 @@ export { fill } from './fill.js';
 export * from './batchnorm.js';
 export * from './pool2d.js';
 export * from './random.js';
+export * from './fft.js';
