@@ -9,6 +9,7 @@ import { entryInfo } from './kernels.js';
 import { packParams, type ParamValues } from './params.js';
 import { DeviceLostError, GpuOutOfMemoryError, GpuValidationError, LimitError } from './errors.js';
 import type { OpenedDevice } from './device.js';
+import { GpuTimer } from './timer.js';
 
 const ARENA_BYTES = 1 << 20;
 const PARAMS_STRIDE = 256; // minUniformBufferOffsetAlignment is at most 256 everywhere.
@@ -50,6 +51,12 @@ export class GpuRuntime {
   #closed = false;
   /** Called after each submit (the engine hooks deferred releases here). */
   onSubmit: (() => void)[] = [];
+  /** Set by enableTimer(): per-pass GPU timestamps. */
+  #timer: GpuTimer | null = null;
+  /** Recent submit-to-completion times (ms), for sleeping before a wait instead of letting Dawn spin. */
+  #waitEstimate = 0;
+  /** 'sleep': sleep for most of the expected GPU time before awaiting (frees the core Dawn's poll would spin on). */
+  waitStrategy: 'spin' | 'sleep' = 'sleep';
 
   constructor(opened: OpenedDevice) {
     this.#opened = opened;
@@ -125,8 +132,27 @@ export class GpuRuntime {
   }
 
   #beginPass(): GPUComputePassEncoder {
-    if (!this.#pass) this.#pass = this.#beginEncoder().beginComputePass();
+    if (this.#pass && this.#timer?.full) { this.#pass.end(); this.#pass = null; this.flush(); }
+    if (!this.#pass) {
+      const enc = this.#beginEncoder();
+      this.#pass = enc.beginComputePass(this.#timer ? { timestampWrites: this.#timer.passWrites() } : {});
+    }
     return this.#pass;
+  }
+
+  /** Starts recording GPU time per pass (needs the 'timestamp-query' feature). */
+  enableTimer(): boolean {
+    if (!this.features.has('timestamp-query')) return false;
+    this.flush();
+    this.#timer ??= new GpuTimer(this.device);
+    return true;
+  }
+
+  /** GPU milliseconds of the passes submitted since the last call (0 without a timer). */
+  async gpuTime(): Promise<number> {
+    if (!this.#timer) return 0;
+    await this.sync();
+    return this.#timer.read();
   }
 
   /** Encodes a buffer copy in order with the dispatches. */
@@ -142,6 +168,7 @@ export class GpuRuntime {
     if (!this.#encoder) return;
     this.#pass?.end();
     this.#pass = null;
+    this.#timer?.resolve(this.#encoder);
     const cmd = this.#encoder.finish();
     this.#encoder = null;
     if (this.#arenaUsed > 0) this.device.queue.writeBuffer(this.#arena, 0, this.#arenaCpu, 0, this.#arenaUsed);
@@ -173,7 +200,7 @@ export class GpuRuntime {
     this.flush();
     this.counters.readbacks++;
     try {
-      await staging.mapAsync(0x1);
+      await this.#wait(() => staging.mapAsync(0x1));
     } catch (e) {
       this.check();
       throw new DeviceLostError(`readback failed: ${(e as Error).message}`);
@@ -190,9 +217,23 @@ export class GpuRuntime {
   /** Waits until all submitted work is done (and surfaces its errors). */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.#wait(() => this.device.queue.onSubmittedWorkDone());
     await new Promise((r) => setTimeout(r, 0));
     this.check();
+  }
+
+  /**
+   * Dawn-node polls with setImmediate while a GPU promise is pending, keeping a core busy that llvmpipe could use.
+   * So first sleep for ~80 % of the time recent waits took, then create the promise.
+   */
+  async #wait(start: () => Promise<unknown>): Promise<void> {
+    const t0 = performance.now();
+    if (this.waitStrategy === 'sleep' && this.#waitEstimate > 2) {
+      await new Promise((r) => setTimeout(r, 0.8 * this.#waitEstimate));
+    }
+    await start();
+    const took = performance.now() - t0;
+    this.#waitEstimate = this.#waitEstimate ? 0.7 * this.#waitEstimate + 0.3 * took : took;
   }
 
   upload(buf: GPUBuffer, offset: number, data: ArrayBufferView): void {
@@ -205,6 +246,7 @@ export class GpuRuntime {
     try { this.flush(); } catch { /* closing anyway */ }
     this.#closed = true;
     this.pool.trim();
+    this.#timer?.destroy();
     this.#arena.destroy();
     this.device.destroy();
     this.#opened.release();
