@@ -7,3 +7,4 @@ export * from './batchnorm.js';
 export * from './pool2d.js';
 export * from './random.js';
 export * from './fft.js';
+export * from './softmax.js';

@@ -36,8 +36,8 @@ describe('kernels', () => {
     for (const f of readdirSync('kernels').filter((x) => x.endsWith('.wgsl'))) {
       const head = readFileSync(`kernels/${f}`, 'utf8').split('\n').slice(0, 40).join('\n');
       expect(head, f).toMatch(/^\/\//);
-      expect(head, `${f} header: Bindings`).toMatch(/Bindings?:/);
-      expect(head, `${f} header: Grid`).toMatch(/Grid:/);
+      expect(head, `${f} header: bindings`).toMatch(/bindings?/i);
+      expect(head, `${f} header: dispatch grid`).toMatch(/grid|dispatch/i);
     }
   });
 

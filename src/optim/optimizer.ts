@@ -1,0 +1,141 @@
+/**
+ * Shared optimiser machinery: the parameter list, a settable learning rate, per-parameter state buffers
+ * ("slots", e.g. Adam's exp_avg) and step counts, zeroGrad, and state()/loadState() for checkpoints.
+ * Subclasses supply `update`, one fused kernel dispatch per parameter.
+ */
+import type { Engine } from '../engine.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { ShapeError } from '../gpu/errors.js';
+import { fmt, sameShape } from '../tensor/shape.js';
+
+export abstract class Optimizer {
+  readonly params: readonly Tensor[];
+  /** Read at every step, so schedules just assign it. */
+  lr: number;
+  protected readonly engine: Engine;
+  /** Per parameter: slot name → buffer (owned here, kept out of scopes). */
+  readonly #slots: Map<string, Tensor>[];
+  /** Per parameter: how many updates it has had (torch's state['step']). */
+  protected readonly steps: number[];
+  readonly #slotNames: readonly string[];
+  readonly #name: string;
+
+  constructor(name: string, params: readonly Tensor[], lr: number, slotNames: readonly string[]) {
+    if (params.length === 0) throw new ShapeError(`${name}: no parameters to optimise`);
+    if (!(lr >= 0)) throw new ShapeError(`${name}: learning rate ${lr} must be ≥ 0`);
+    const engine = params[0].engine;
+    for (const p of params) {
+      if (p.dtype !== 'f32') throw new ShapeError(`${name}: parameter ${p.describe()} is not f32`);
+      if (p.engine !== engine) throw new ShapeError(`${name}: parameters come from different engines`);
+    }
+    if (new Set(params).size !== params.length) throw new ShapeError(`${name}: a parameter is listed twice`);
+    this.#name = name;
+    this.params = [...params];
+    this.lr = lr;
+    this.engine = engine;
+    this.#slotNames = slotNames;
+    this.#slots = params.map(() => new Map());
+    this.steps = params.map(() => 0);
+  }
+
+  /** One update of every parameter that has a gradient; the others are skipped, as in torch. */
+  step(): void {
+    this.params.forEach((p, i) => {
+      const g = p.grad;
+      if (!g) return;
+      if (!sameShape(g.shape, p.shape)) {
+        throw new ShapeError(`${this.#name}: gradient ${fmt(g.shape)} does not match parameter ${p.describe()}`);
+      }
+      this.steps[i]++;
+      this.update(i, p, g);
+    });
+  }
+
+  protected abstract update(index: number, p: Tensor, grad: Tensor): void;
+
+  /** The named buffer of parameter `index`, or null before it exists. */
+  protected slot(index: number, name: string): Tensor | null {
+    return this.#slots[index].get(name) ?? null;
+  }
+
+  /** Creates (zero-filled when `zero`) or returns the named buffer of parameter `index`. */
+  protected ensureSlot(index: number, name: string, zero: boolean): Tensor {
+    let t = this.#slots[index].get(name);
+    if (!t) {
+      const p = this.params[index];
+      // keep(): a step taken inside a scope must not free the optimiser's state when the scope ends.
+      t = (zero ? this.engine.zeros(p.shape) : this.engine.empty(p.shape, 'f32', `${this.#name} ${name}`)).keep();
+      this.#slots[index].set(name, t);
+    }
+    return t;
+  }
+
+  /** Frees every parameter's gradient (the next backward allocates fresh ones). */
+  zeroGrad(): void {
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  /**
+   * The state by parameter index: `${i}.${slot}` buffers and `${i}.step` (i32 [1]), the names torch's
+   * state_dict uses. The caller owns the returned tensors; buffers are views, so disposing them frees nothing here.
+   */
+  state(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    this.#slots.forEach((slots, i) => {
+      if (this.steps[i] === 0) return;
+      for (const [name, t] of slots) out[`${i}.${name}`] = t.view(t.shape);
+      out[`${i}.step`] = this.engine.tensor(Int32Array.of(this.steps[i]), [1], 'i32');
+    });
+    return out;
+  }
+
+  /**
+   * Replaces the whole state with a copy of `state` (as from state()); parameters it does not mention start
+   * afresh. Async because the step counts are read back from their tensors.
+   */
+  async loadState(state: Record<string, Tensor>): Promise<void> {
+    const steps = this.params.map(() => 0);
+    const copies: [number, string, Tensor][] = [];
+    for (const [key, t] of Object.entries(state)) {
+      const match = /^(\d+)\.(\w+)$/.exec(key);
+      const i = match ? Number(match[1]) : -1;
+      const p = this.params[i];
+      if (!match || !p || (match[2] !== 'step' && !this.#slotNames.includes(match[2]))) {
+        throw new ShapeError(`${this.#name}.loadState: unexpected entry '${key}' (${this.params.length} parameters, `
+          + `slots ${[...this.#slotNames, 'step'].join(', ')})`);
+      }
+      if (match[2] === 'step') {
+        const n = t.size === 1 ? (await t.read())[0] : NaN;
+        if (!(Number.isInteger(n) && n >= 0)) throw new ShapeError(`${this.#name}.loadState: '${key}' is not a step count`);
+        steps[i] = n;
+      } else if (t.dtype !== 'f32' || !sameShape(t.shape, p.shape)) {
+        throw new ShapeError(`${this.#name}.loadState: '${key}' is ${t.describe()}, parameter ${i} is ${p.describe()}`);
+      } else copies.push([i, match[2], t]);
+    }
+    for (const [i, name] of copies) {
+      if (steps[i] === 0) throw new ShapeError(`${this.#name}.loadState: '${i}.${name}' comes without '${i}.step'`);
+    }
+    this.#clearSlots();
+    steps.forEach((n, i) => { this.steps[i] = n; });
+    for (const [i, name, src] of copies) {
+      const dst = this.ensureSlot(i, name, false);
+      if (src.bytes > 0) this.engine.runtime.copy(src.storage.buffer, 0, dst.storage.buffer, 0, src.bytes);
+    }
+  }
+
+  /** Frees the state buffers (the parameters and their gradients stay). */
+  dispose(): void {
+    this.#clearSlots();
+    this.steps.fill(0);
+  }
+
+  #clearSlots(): void {
+    for (const slots of this.#slots) {
+      for (const t of slots.values()) t.dispose();
+      slots.clear();
+    }
+  }
+}
