@@ -5,6 +5,7 @@
  */
 import { openDevice, type DeviceOptions } from './gpu/device.js';
 import { GpuRuntime } from './gpu/runtime.js';
+import type { CapturedStep } from './gpu/capture.js';
 import { LimitError, ShapeError } from './gpu/errors.js';
 import { Storage, Tensor, type DType } from './tensor/tensor.js';
 import { checkShape, fmt, numel, type Shape } from './tensor/shape.js';
@@ -200,6 +201,25 @@ export class Engine {
   /** Gradients of `loss` into every leaf's `.grad` (accumulating). Frees the tape unless retainGraph. */
   backward(loss: Tensor, opts: { grad?: Tensor; retainGraph?: boolean } = {}): void {
     runBackward(this, loss, opts);
+  }
+
+  // ---- capture ----------------------------------------------------------------------------------------------
+
+  /**
+   * Runs `fn` once while recording its dispatches; `step.replay()` repeats them with no op/tape work. Inputs must
+   * exist before (write new data between replays); run one eager step first so lazily created state (optimiser
+   * buffers) is not re-initialised by every replay. Tensors `fn` returns hold each replay's results.
+   */
+  capture<T>(fn: () => T): { step: CapturedStep; result: T } {
+    this.runtime.beginCapture();
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.runtime.endCapture().dispose();
+      throw e;
+    }
+    return { step: this.runtime.endCapture(), result };
   }
 
   // ---- end --------------------------------------------------------------------------------------------------

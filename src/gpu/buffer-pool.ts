@@ -30,6 +30,10 @@ export class BufferPool {
   #free = new Map<number, GPUBuffer[]>();
   /** Released since the last submit: reusable by dispatches only. */
   #gpuOnly = new Map<number, GPUBuffer[]>();
+  /** Buffers a captured step uses: never handed out again until unpinned. */
+  #pinned = new Set<GPUBuffer>();
+  /** Pinned buffers whose tensors were released; they return to the pool on unpin. */
+  #pinnedReleased = new Set<GPUBuffer>();
   /** Over the pool's bounds; destroyed after the next submit (unsubmitted commands may still use them). */
   #doomed: GPUBuffer[] = [];
   #maxPooledBytes: number;
@@ -70,6 +74,7 @@ export class BufferPool {
   }
 
   release(buf: GPUBuffer): void {
+    if (this.#pinned.has(buf)) { this.#pinnedReleased.add(buf); return; }
     const size = buf.size;
     const bucket = this.#gpuOnly.get(size) ?? [];
     const parked = (this.#free.get(size)?.length ?? 0) + bucket.length;
@@ -80,6 +85,27 @@ export class BufferPool {
     bucket.push(buf);
     this.#gpuOnly.set(size, bucket);
     this.#stats.pooledBytes += size;
+  }
+
+  /** Takes `bufs` out of circulation: parked ones leave the free lists, live ones will not come back on release. */
+  pin(bufs: Iterable<GPUBuffer>): void {
+    for (const b of bufs) {
+      if (this.#pinned.has(b)) continue;
+      this.#pinned.add(b);
+      for (const m of [this.#free, this.#gpuOnly]) {
+        const list = m.get(b.size);
+        const i = list?.indexOf(b) ?? -1;
+        if (i >= 0) { list!.splice(i, 1); this.#stats.pooledBytes -= b.size; this.#pinnedReleased.add(b); }
+      }
+    }
+  }
+
+  /** Returns pinned buffers to circulation (call after the commands using them were submitted). */
+  unpin(bufs: Iterable<GPUBuffer>): void {
+    for (const b of bufs) {
+      if (!this.#pinned.delete(b)) continue;
+      if (this.#pinnedReleased.delete(b)) this.release(b);
+    }
   }
 
   /** Called after each submit: everything released before it is now safe for uploads too. */

@@ -10,6 +10,7 @@ import { packParams, type ParamValues } from './params.js';
 import { DeviceLostError, GpuOutOfMemoryError, GpuValidationError, LimitError } from './errors.js';
 import type { OpenedDevice } from './device.js';
 import { GpuTimer } from './timer.js';
+import { CAPTURE_PARAM_BYTES, CaptureRecorder, type CapturedStep } from './capture.js';
 
 const ARENA_BYTES = 1 << 20;
 const PARAMS_STRIDE = 256; // minUniformBufferOffsetAlignment is at most 256 everywhere.
@@ -51,6 +52,7 @@ export class GpuRuntime {
   #closed = false;
   /** Called after each submit (the engine hooks deferred releases here). */
   onSubmit: (() => void)[] = [];
+  #capture: CaptureRecorder | null = null;
   /** Set by enableTimer(): per-pass GPU timestamps. */
   #timer: GpuTimer | null = null;
   /** Recent submit-to-completion times (ms), for sleeping before a wait instead of letting Dawn spin. */
@@ -91,14 +93,20 @@ export class GpuRuntime {
     if (gx > maxDim || gy > maxDim || gz > maxDim) {
       throw new LimitError(`${name}: dispatch grid [${gx}, ${gy}, ${gz}] exceeds maxComputeWorkgroupsPerDimension ${maxDim}`);
     }
-    if (info.params && this.#arenaUsed + PARAMS_STRIDE > ARENA_BYTES) this.flush();
+    const cap = this.#capture;
+    if (info.params && !cap && this.#arenaUsed + PARAMS_STRIDE > ARENA_BYTES) this.flush();
+    if (cap && cap.used + PARAMS_STRIDE > CAPTURE_PARAM_BYTES) {
+      throw new LimitError(`capture: more than ${CAPTURE_PARAM_BYTES / PARAMS_STRIDE} dispatches with params in one captured step`);
+    }
     if (this.#batchDispatches >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
     const entries: GPUBindGroupEntry[] = [];
     for (const b of info.bindings) {
       if (b.kind === 'uniform') {
-        packParams(info, d.params ?? {}, this.#arenaView, this.#arenaUsed);
-        entries.push({ binding: b.binding, resource: { buffer: this.#arena, offset: this.#arenaUsed, size: info.params!.size } });
-        this.#arenaUsed += PARAMS_STRIDE;
+        // A captured dispatch keeps its params in the capture's own buffer, so replays see them unchanged.
+        const [buf, view, at] = cap ? [cap.params, cap.view, cap.used] : [this.#arena, this.#arenaView, this.#arenaUsed];
+        packParams(info, d.params ?? {}, view, at);
+        entries.push({ binding: b.binding, resource: { buffer: buf, offset: at, size: info.params!.size } });
+        if (cap) cap.used += PARAMS_STRIDE; else this.#arenaUsed += PARAMS_STRIDE;
         continue;
       }
       const t = d.bindings[b.name];
@@ -114,9 +122,14 @@ export class GpuRuntime {
     }
     const pass = this.#beginPass();
     const pipeline = this.pipelines.get(d.file, d.entry, d.overrides);
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: name });
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
+    pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(gx, gy, gz);
+    if (cap) {
+      cap.dispatches.push({ pipeline, bindGroup, grid: [gx, gy, gz], name });
+      for (const e of entries) cap.buffers.add((e.resource as GPUBufferBinding).buffer);
+    }
     this.#batchKernels.add(name);
     this.#batchDispatches++;
     this.counters.dispatches++;
@@ -158,6 +171,7 @@ export class GpuRuntime {
   /** Encodes a buffer copy in order with the dispatches. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.check();
+    if (this.#capture) throw new GpuValidationError('capture: buffer copies and readbacks cannot be captured; end the capture first');
     this.#pass?.end();
     this.#pass = null;
     this.#beginEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
@@ -172,6 +186,8 @@ export class GpuRuntime {
     const cmd = this.#encoder.finish();
     this.#encoder = null;
     if (this.#arenaUsed > 0) this.device.queue.writeBuffer(this.#arena, 0, this.#arenaCpu, 0, this.#arenaUsed);
+    const cap = this.#capture;
+    if (cap && cap.used > 0) this.device.queue.writeBuffer(cap.params, 0, cap.cpu, 0, cap.used);
     this.device.queue.submit([cmd]);
     this.counters.submits++;
     const kernels = [...this.#batchKernels].join(', ');
@@ -222,6 +238,51 @@ export class GpuRuntime {
     this.check();
   }
 
+  /** Starts recording dispatches (see capture.ts). Pending eager work is submitted first. */
+  beginCapture(): void {
+    this.check();
+    if (this.#capture) throw new GpuValidationError('capture: already capturing');
+    this.flush();
+    this.#capture = new CaptureRecorder(this.device);
+  }
+
+  /** Stops recording; the captured step has already run once. */
+  endCapture(): CapturedStep {
+    const cap = this.#capture;
+    if (!cap) throw new GpuValidationError('capture: endCapture() without beginCapture()');
+    this.flush();
+    this.#capture = null;
+    this.pool.pin(cap.buffers);
+    let live = true;
+    return {
+      dispatchCount: cap.dispatches.length,
+      replay: () => {
+        if (!live) throw new GpuValidationError('capture: replay() after dispose()');
+        this.check();
+        for (const c of cap.dispatches) {
+          if (this.#batchDispatches >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
+          const pass = this.#beginPass();
+          pass.setPipeline(c.pipeline);
+          pass.setBindGroup(0, c.bindGroup);
+          pass.dispatchWorkgroups(...c.grid);
+          this.#batchKernels.add(c.name);
+          this.#batchDispatches++;
+          this.counters.dispatches++;
+        }
+      },
+      dispose: () => {
+        if (!live) return;
+        live = false;
+        if (this.#closed) return;
+        this.flush();
+        this.pool.unpin(cap.buffers);
+        cap.params.destroy();
+      },
+    };
+  }
+
+  get capturing(): boolean { return this.#capture !== null; }
+
   /**
    * Dawn-node polls with setImmediate while a GPU promise is pending, keeping a core busy that llvmpipe could use.
    * So first sleep for ~80 % of the time recent waits took, then create the promise.
@@ -238,6 +299,10 @@ export class GpuRuntime {
 
   upload(buf: GPUBuffer, offset: number, data: ArrayBufferView): void {
     this.check();
+    if (this.#capture) {
+      throw new GpuValidationError('capture: uploads cannot be captured (a replay would not repeat them); create input tensors '
+        + 'before beginCapture() and write() new data into them between replays');
+    }
     this.device.queue.writeBuffer(buf, offset, data.buffer, data.byteOffset, data.byteLength);
   }
 

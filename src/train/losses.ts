@@ -9,23 +9,19 @@ import { matmul } from '../ops/matmul.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import { ShapeError } from '../gpu/errors.js';
 
-/** Class → superclass membership: superOf[c] is the superclass of class c, or −1 when it has none. */
-export interface SuperclassMap { names: string[]; superOf: number[] }
-
 /**
- * −log Σ_{c ∈ S(y)} softmax(z)_c, averaged over samples whose class has a superclass (others are skipped), as
+ * −log Σ_{c ∈ S(y)} softmax(z)_c (superOf[c]: the superclass of class c, −1 for none; k superclasses), averaged over samples whose class has a superclass (others are skipped), as
  * recommended in originals.md §1.8.5. `labels` are the host copies of the batch labels.
  */
-export function superclassLoss(logits: Tensor, labels: Int32Array, map: SuperclassMap): Tensor {
+export function superclassLoss(logits: Tensor, labels: Int32Array, superOf: ArrayLike<number>, k: number): Tensor {
   const [n, c] = logits.shape;
-  if (map.superOf.length !== c) throw new ShapeError(`superclassLoss: mapping covers ${map.superOf.length} classes, logits have ${c}`);
-  const k = map.names.length;
+  if (superOf.length !== c) throw new ShapeError(`superclassLoss: mapping covers ${superOf.length} classes, logits have ${c}`);
   const e = logits.engine;
   const member = new Float32Array(c * k);
-  map.superOf.forEach((s, ci) => { if (s >= 0) member[ci * k + s] = 1; });
+  Array.from(superOf).forEach((s, ci) => { if (s >= 0) member[ci * k + s] = 1; });
   const onehot = new Float32Array(n * k);
   let valid = 0;
-  labels.forEach((y, i) => { const s = map.superOf[y]; if (s >= 0) { onehot[i * k + s] = 1; valid++; } });
+  labels.forEach((y, i) => { const s = superOf[y]; if (s >= 0) { onehot[i * k + s] = 1; valid++; } });
   if (valid === 0) return scale(sum(logits), 0);
   const ps = matmul(softmax(logits, -1), e.tensor(member, [c, k]));
   // The clamp keeps log finite when a superclass gets all its mass rounded away.

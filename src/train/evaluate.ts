@@ -1,0 +1,50 @@
+/** Top-1/top-5 accuracy and mean loss of a classifier over a dataset, in eval mode without gradients. */
+import type { Engine } from '../engine.js';
+import type { Layer } from '../nn/layers.js';
+import type { Dataset } from '../data/dataset.js';
+import { DataLoader, type SampleTransform } from '../data/loader.js';
+import { crossEntropy } from '../ops/softmax.js';
+
+export interface EvalResult { top1: number; top5: number; loss: number; n: number }
+
+/** Counts hits of `labels` in the top-k of each row of logits [n, c]. */
+export function topk(logits: Float32Array, labels: Int32Array, c: number, k: number): number {
+  let hits = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const row = logits.subarray(i * c, (i + 1) * c);
+    const target = row[labels[i]];
+    // Rank = how many classes score strictly higher; ties resolve in the label's favour.
+    let higher = 0;
+    for (let j = 0; j < c; j++) if (row[j] > target) higher++;
+    if (higher < k) hits++;
+  }
+  return hits;
+}
+
+export async function evaluate(engine: Engine, model: Layer, data: Dataset, transform: SampleTransform, batchSize: number): Promise<EvalResult> {
+  const wasTraining = model.training;
+  model.eval();
+  const loader = new DataLoader(data, { batchSize, shuffle: false, transform });
+  let top1 = 0; let top5 = 0; let lossSum = 0; let n = 0;
+  try {
+    for await (const b of loader.batches()) {
+      const { logits, loss } = engine.noGrad(() => engine.scope(() => {
+        const x = engine.tensor(b.images, b.shape);
+        const out = model.call(x);
+        const l = crossEntropy(out, engine.tensor(b.labels, [b.labels.length], 'i32'), { reduction: 'sum' });
+        return { logits: out, loss: l };
+      }));
+      const [lv, ll] = await Promise.all([logits.read(), loss.read()]);
+      const c = logits.shape[1];
+      top1 += topk(lv as Float32Array, b.labels, c, 1);
+      top5 += topk(lv as Float32Array, b.labels, c, Math.min(5, c));
+      lossSum += ll[0];
+      n += b.labels.length;
+      logits.dispose(); loss.dispose();
+    }
+  } finally {
+    await loader.close();
+    model.train(wasTraining);
+  }
+  return { top1: top1 / n, top5: top5 / n, loss: lossSum / n, n };
+}

@@ -1,0 +1,92 @@
+/** Builds what a training config names: datasets, sample transforms, the model and the optimiser. */
+import type { Engine } from '../engine.js';
+import type { Dataset, Image } from '../data/dataset.js';
+import type { SampleTransform } from '../data/loader.js';
+import type { Superclasses } from '../data/superclasses.js';
+import { SynthObjects } from '../data/synth-objects.js';
+import { imageFolder } from '../data/image-folder.js';
+import { TinyImageNet } from '../data/tiny-imagenet.js';
+import { fashionMnist } from '../data/idx.js';
+import { subset } from '../data/dataset.js';
+import { compose, IMAGENET_MEAN, IMAGENET_STD, normalize, normalizeImage, randomCrop, randomHflip, randomRotation, resize, type Transform } from '../data/transforms.js';
+import { augmixViews } from '../data/augmix.js';
+import { GRCNN, GRCNN_PRESETS, type GrcnnConfig } from '../models/grcnn.js';
+import { SGD } from '../optim/sgd.js';
+import { Adam } from '../optim/adam.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { TrainConfig } from './config.js';
+
+export interface DataSplits { train: Dataset; val: Dataset; superclasses: Superclasses | null; channels: number; size: number }
+
+export function buildData(cfg: TrainConfig): DataSplits {
+  const d = cfg.data;
+  switch (d.kind) {
+    case 'synth-objects-64': {
+      const opts = { profile: d.profile, seed: d.seed, hard: d.hard };
+      const train = new SynthObjects({ ...opts, split: 'train', perClass: d.perClass });
+      const val = new SynthObjects({ ...opts, split: 'val', perClass: d.valPerClass });
+      return { train, val, superclasses: train.superclasses, channels: 1, size: 64 };
+    }
+    case 'image-folder': {
+      const ch = d.grayscale ? 1 : 3;
+      return { train: imageFolder(d.train, { channels: ch }), val: imageFolder(d.val, { channels: ch }), superclasses: null, channels: ch, size: d.imageSize };
+    }
+    case 'tiny-imagenet': {
+      const ch = d.grayscale ? 1 : 3;
+      return { train: TinyImageNet.open(d.root, 'train', { channels: ch }), val: TinyImageNet.open(d.root, 'val', { channels: ch }),
+        superclasses: null, channels: ch, size: d.imageSize };
+    }
+    case 'fashion-mnist': {
+      const limit = (ds: Dataset, n?: number) => (n && n < ds.size ? subset(ds, Int32Array.from({ length: n }, (_, i) => i)) : ds);
+      return { train: limit(fashionMnist('train', d.dir), d.trainLimit), val: limit(fashionMnist('test', d.dir), d.testLimit),
+        superclasses: null, channels: 1, size: 28 };
+    }
+  }
+}
+
+/** Gray images are centred to mean 0.5, scale 0.25; colour ones use ImageNet's statistics. */
+function normStats(channels: number): [number[], number[]] {
+  return channels === 1 ? [[0.5], [0.25]] : [[...IMAGENET_MEAN], [...IMAGENET_STD]];
+}
+
+function normalisation(channels: number): Transform {
+  return normalize(...normStats(channels));
+}
+
+function fit(size: number): Transform {
+  return (img: Image) => (img.shape[1] === size && img.shape[2] === size ? img : resize(img, size, size));
+}
+
+export function trainTransform(cfg: TrainConfig, data: DataSplits): SampleTransform {
+  const a = cfg.train.augment;
+  const geo: Transform[] = [fit(data.size)];
+  if (a.cropPadding > 0) geo.push(randomCrop(data.size, a.cropPadding));
+  if (a.flip) geo.push(randomHflip());
+  if (a.rotation > 0) geo.push(randomRotation(a.rotation));
+  const base = compose(...geo);
+  const norm = normalisation(data.channels);
+  if (cfg.train.augmix) {
+    const [mean, std] = normStats(data.channels);
+    const views = augmixViews({ severity: cfg.train.augmix.severity, imageSize: data.size, preprocess: (img) => normalizeImage(img, mean, std) });
+    return (img, rng) => views(base(img, rng), rng);
+  }
+  return (img, rng) => norm(base(img, rng), rng);
+}
+
+export function evalTransform(data: DataSplits): SampleTransform {
+  const t = compose(fit(data.size), normalisation(data.channels));
+  return (img, rng) => t(img, rng);
+}
+
+export function buildModel(engine: Engine, cfg: TrainConfig, data: DataSplits): GRCNN {
+  const { preset, ...over } = cfg.model;
+  const defined = Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) as Partial<GrcnnConfig>;
+  return new GRCNN(engine, { ...GRCNN_PRESETS[preset], ...defined, inChannels: data.channels, numClasses: data.train.numClasses, seed: cfg.seed });
+}
+
+export function buildOptimizer(cfg: TrainConfig, params: Tensor[]): Optimizer {
+  const t = cfg.train;
+  if (t.optimizer === 'sgd') return new SGD(params, { lr: t.lr, momentum: t.momentum, nesterov: t.nesterov, weightDecay: t.weightDecay });
+  return new Adam(params, { lr: t.lr, weightDecay: t.weightDecay, decoupled: t.optimizer === 'adamw' });
+}

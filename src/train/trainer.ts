@@ -1,0 +1,192 @@
+/**
+ * The classification training loop (GRCNN paper recipe): SGD/Adam with schedules, label smoothing, CutMix,
+ * AugMix + JSD, the superclass loss, block-wise freezing, checkpoints with exact resume, metrics and curves.
+ *
+ * A step reads nothing back: losses accumulate on the GPU and are read every `logEvery` steps (one wait), which is
+ * also where non-finite losses are caught. A checkpoint is written only right after such a check, so the last
+ * checkpoint on disk always holds a finite state.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Engine } from '../engine.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { CortexError } from '../gpu/errors.js';
+import { DataLoader, type Batch } from '../data/loader.js';
+import { cutmixBatch } from '../data/cutmix.js';
+import { classToSuperclass } from '../data/superclasses.js';
+import { add, scale } from '../ops/elementwise.js';
+import { slice } from '../ops/movement.js';
+import { crossEntropy } from '../ops/softmax.js';
+import { RngStream } from '../util/rng-stream.js';
+import type { GRCNN } from '../models/grcnn.js';
+import type { TrainConfig } from './config.js';
+import { LrSchedule } from './schedule.js';
+import { jsdConsistency, superclassLoss } from './losses.js';
+import { loadCheckpoint, saveCheckpoint, saveWeights, type RunState } from './checkpoint.js';
+import { MetricsLog } from './metrics-log.js';
+import { lineChartSvg } from './plot.js';
+import { evaluate, type EvalResult } from './evaluate.js';
+import { buildData, buildModel, buildOptimizer, evalTransform, trainTransform } from './setup.js';
+
+export class NonFiniteLossError extends CortexError {}
+
+export interface Progress { step: number; totalSteps: number; epoch: number; loss: number; lr: number; imagesPerSec: number }
+
+export interface TrainOptions {
+  /** Run folder: checkpoint.safetensors, weights.safetensors, metrics.jsonl, curves.svg, config.json. */
+  out: string;
+  resume?: boolean;
+  /** Start from this checkpoint's model weights (fine-tuning); the optimiser and counters start afresh. */
+  init?: string;
+  /** Train only parameters under these name prefixes (e.g. ['layer1']); the rest is frozen. */
+  trainable?: string[];
+  onProgress?: (p: Progress) => void;
+  log?: (msg: string) => void;
+  /** Replaces the loader's batches with blended views (texture/noise fine-tuning). */
+  batchHook?: (engine: Engine, batch: Batch) => Tensor;
+}
+
+export interface TrainResult { steps: number; final: EvalResult; checkpoint: string; model: GRCNN }
+
+export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
+  const log = opts.log ?? (() => {});
+  mkdirSync(opts.out, { recursive: true });
+  const ckptPath = join(opts.out, 'checkpoint.safetensors');
+  const metrics = new MetricsLog(join(opts.out, 'metrics.jsonl'));
+  const data = buildData(cfg);
+  const model = buildModel(engine, cfg, data);
+  try {
+    if (opts.init) await loadCheckpoint(opts.init, model, null);
+    if (opts.trainable?.length) log(`trainable: ${model.freezeAllBut(opts.trainable).length} tensors under ${opts.trainable.join(', ')}`);
+    const optimizer = buildOptimizer(cfg, model.trainableParameters());
+    const t = cfg.train;
+    const schedule = new LrSchedule(t.lr, t.schedule.kind === 'cosine' ? { ...t.schedule, epochs: t.schedule.epochs ?? t.epochs } : t.schedule);
+    const rng = new RngStream(cfg.seed);
+    let state: RunState = { step: 0, epoch: 0, loader: { epoch: 0, position: 0 }, rng: rng.state(), schedule: schedule.state() };
+    if (opts.resume && existsSync(ckptPath)) {
+      state = await loadCheckpoint(ckptPath, model, optimizer);
+      schedule.load(state.schedule as ReturnType<LrSchedule['state']>);
+      rng.counter = state.rng.counter;
+      metrics.truncateAfter(state.step);
+      log(`resumed from ${ckptPath} at step ${state.step} (epoch ${state.loader.epoch}, position ${state.loader.position})`);
+    } else {
+      writeFileSync(metrics.path, '');
+    }
+    writeFileSync(join(opts.out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
+    const superOf = t.superclass && data.superclasses ? classToSuperclass(data.superclasses, data.train.numClasses) : null;
+    const loader = new DataLoader(data.train, {
+      batchSize: t.batchSize, seed: cfg.seed, dropLast: true, skipCorrupt: t.skipCorrupt, start: state.loader,
+      transform: trainTransform(cfg, data),
+      batchTransform: t.cutmix ? cutmixBatch(data.train.numClasses, t.cutmix) : undefined,
+    });
+    const perEpoch = loader.batchesPerEpoch;
+    const totalSteps = Math.min(t.epochs * perEpoch, t.maxSteps ?? Infinity);
+    let step = state.step;
+    let acc: Tensor | null = null;
+    let accSteps = 0;
+    let lastLog = performance.now();
+    let imagesSinceLog = 0;
+    let lastGood = state.step;
+
+    const checkLoss = async (epoch: number, lr: number): Promise<void> => {
+      if (!acc) return;
+      const value = (await acc.item()) / accSteps;
+      acc.dispose(); acc = null;
+      if (!Number.isFinite(value)) {
+        const bad = await firstNonFinite(model.namedParameters());
+        throw new NonFiniteLossError(`step ${step}: training loss is ${value}${bad ? `; parameter '${bad}' holds non-finite values` : ''}; `
+          + `the last good checkpoint (step ${lastGood}) is kept at ${ckptPath}`);
+      }
+      const now = performance.now();
+      const ips = (imagesSinceLog * 1000) / Math.max(now - lastLog, 1);
+      metrics.append({ step, epoch, loss: value, lr, imagesPerSec: ips });
+      opts.onProgress?.({ step, totalSteps, epoch, loss: value, lr, imagesPerSec: ips });
+      lastLog = now; imagesSinceLog = 0; accSteps = 0;
+    };
+    const checkpoint = async (epoch: number) => {
+      await saveCheckpoint(ckptPath, model, optimizer, {
+        step, epoch, loader: loader.position, rng: rng.state(), schedule: schedule.state(),
+      });
+      lastGood = step;
+    };
+
+    try {
+      while (step < totalSteps) {
+        const b = await loader.next();
+        const lr = t.schedule.kind === 'plateau' ? schedule.at(b.epoch) : schedule.at(b.epoch);
+        optimizer.lr = lr;
+        const loss = engine.scope(() => {
+          const x = opts.batchHook ? opts.batchHook(engine, b) : engine.tensor(b.images, b.shape);
+          const l = stepLoss(engine, model, x, b, cfg, superOf, data.superclasses?.names.length ?? 0);
+          engine.backward(l);
+          optimizer.step();
+          optimizer.zeroGrad();
+          return l;
+        });
+        const sum: Tensor = acc ? add(acc, loss) : loss.view([]);
+        if (acc) (acc as Tensor).dispose();
+        loss.dispose();
+        acc = sum.keep();
+        accSteps++;
+        step++;
+        imagesSinceLog += b.labels.length;
+        const endOfEpoch = b.lastInEpoch || step === totalSteps;
+        const wantCkpt = step % t.checkpointEvery === 0 || endOfEpoch;
+        if (step % t.logEvery === 0 || wantCkpt) await checkLoss(b.epoch, lr);
+        if (endOfEpoch) {
+          const ev = await evaluate(engine, model, data.val, evalTransform(data), t.batchSize);
+          schedule.observe(ev.top1);
+          metrics.append({ step, epoch: b.epoch, valTop1: ev.top1, valTop5: ev.top5, valLoss: ev.loss });
+          log(`epoch ${b.epoch + 1}: val top-1 ${(100 * ev.top1).toFixed(1)}%, top-5 ${(100 * ev.top5).toFixed(1)}%, loss ${ev.loss.toFixed(4)}`);
+          writePlot(opts.out, metrics);
+        }
+        if (wantCkpt) await checkpoint(b.epoch);
+      }
+    } finally {
+      (acc as Tensor | null)?.dispose();
+      await loader.close();
+      optimizer.dispose();
+    }
+    const final = await evaluate(engine, model, data.val, evalTransform(data), t.batchSize);
+    await saveWeights(join(opts.out, 'weights.safetensors'), model, { model: cfg.model.preset });
+    writePlot(opts.out, metrics);
+    return { steps: step, final, checkpoint: ckptPath, model };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** The loss of one batch: CE (hard, smoothed or CutMix soft targets), AugMix's JSD, the superclass term. */
+function stepLoss(engine: Engine, model: GRCNN, x: Tensor, b: Batch, cfg: TrainConfig, superOf: Int32Array | null, k: number): Tensor {
+  const t = cfg.train;
+  const n = b.labels.length;
+  const logits = model.call(x);
+  const clean = b.views > 1 ? slice(logits, 0, 0, n) : logits;
+  const target = b.targets ? engine.tensor(b.targets, [n, b.targets.length / n]) : engine.tensor(b.labels, [n], 'i32');
+  let loss = crossEntropy(clean, target, { labelSmoothing: t.labelSmoothing });
+  if (b.views === 3 && t.augmix) {
+    const jsd = jsdConsistency(clean, slice(logits, 0, n, 2 * n), slice(logits, 0, 2 * n, 3 * n));
+    loss = add(loss, scale(jsd, t.augmix.jsdWeight));
+  }
+  if (superOf && t.superclass) loss = add(loss, scale(superclassLoss(clean, b.labels, superOf, k), t.superclass.weight));
+  return loss;
+}
+
+async function firstNonFinite(params: [string, Tensor][]): Promise<string | null> {
+  for (const [name, p] of params) {
+    const v = await p.read();
+    if (v.some((x) => !Number.isFinite(x))) return name;
+  }
+  return null;
+}
+
+function writePlot(out: string, metrics: MetricsLog): void {
+  const recs = metrics.read();
+  const pts = (key: string) => recs.filter((r) => typeof r[key] === 'number').map((r) => [r.step as number, r[key] as number] as [number, number]);
+  const svg = lineChartSvg([
+    { title: 'training loss', xLabel: 'step', series: [{ name: 'train loss', points: pts('loss') }, { name: 'val loss', points: pts('valLoss') }] },
+    { title: 'validation accuracy', xLabel: 'step', series: [{ name: 'top-1', points: pts('valTop1') }, { name: 'top-5', points: pts('valTop5') }] },
+  ]);
+  writeFileSync(join(out, 'curves.svg'), svg);
+}
