@@ -1,5 +1,15 @@
 // Public API.
 export { Engine, type EngineStats } from './engine.js';
 export { Tensor, type DType } from './tensor/tensor.js';
+export type { CapturedStep } from './gpu/capture.js';
 export * from './gpu/errors.js';
 export * from './ops/index.js';
+export { SGD, type SgdOptions } from './optim/sgd.js';
+export { Adam, type AdamOptions } from './optim/adam.js';
+export { Optimizer } from './optim/optimizer.js';
+export { Module, type HostTensor } from './nn/module.js';
+export * from './nn/layers.js';
+export { Initializer } from './nn/init.js';
+export { GRCNN, GRCL, GRCNN_PRESETS, type GrcnnConfig } from './models/grcnn.js';
+export { RngStream } from './util/rng-stream.js';
+export { readSafetensors, writeSafetensors } from './io/safetensors.js';

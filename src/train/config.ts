@@ -53,6 +53,15 @@ export const trainConfigSchema = z.object({
     cutmix: z.object({ prob: z.number().min(0).max(1).default(0.5), beta: z.number().positive().default(1) }).strict().nullable().default(null),
     augmix: z.object({ jsdWeight: z.number().nonnegative().default(12), severity: z.number().positive().default(1) }).strict().nullable().default(null),
     superclass: z.object({ weight: z.number().nonnegative().default(0.5) }).strict().nullable().default(null),
+    /** Texture/noise fine-tuning views (Azeglio et al.): 'texture-noise' = stage v1, 'texture' = stage v2. */
+    blend: z.object({
+      stage: z.enum(['texture-noise', 'texture']),
+      /** 'procedural' or a folder of texture images. */
+      textures: z.string().default('procedural'),
+      /** How many phase-randomised noise twins to make on the GPU. */
+      noiseBank: z.number().int().positive().default(64),
+      jsdWeight: z.number().nonnegative().default(12),
+    }).strict().nullable().default(null),
     logEvery: z.number().int().positive().default(10),
     checkpointEvery: z.number().int().positive().default(50),
     maxSteps: z.number().int().positive().optional(),

@@ -30,20 +30,18 @@ export function superclassLoss(logits: Tensor, labels: Int32Array, superOf: Arra
 }
 
 /**
- * AugMix's JSD term: mean over the three views of KL(M ‖ p_v) with M = clamp(mean(p), 1e-7, 1), written as
- * F.kl_div(log M, p_v, reduction='batchmean') = Σ p_v (log p_v − log M) / N. Returns the term unweighted.
+ * AugMix's JSD term over V views (3 in AugMix: clean + 2 augmented): mean over views of KL(M ‖ p_v) with
+ * M = clamp(mean(p), 1e-7, 1), written as F.kl_div(log M, p_v, reduction='batchmean') = Σ p_v (log p_v − log M) / N.
+ * Returns the term unweighted.
  */
-export function jsdConsistency(clean: Tensor, aug1: Tensor, aug2: Tensor): Tensor {
-  const n = clean.shape[0];
-  const logps = [clean, aug1, aug2].map((z) => logSoftmax(z, -1));
+export function jsdConsistency(views: Tensor[]): Tensor {
+  if (views.length < 2) throw new ShapeError(`jsdConsistency: needs ≥ 2 views, got ${views.length}`);
+  const n = views[0].shape[0];
+  const logps = views.map((z) => logSoftmax(z, -1));
   const ps = logps.map((lp) => exp(lp));
-  const logM = log(clamp(scale(add(add(ps[0], ps[1]), ps[2]), 1 / 3), 1e-7, 1));
-  let total: Tensor | null = null;
-  for (let v = 0; v < 3; v++) {
-    const kl = sum(mul(ps[v], sub(logps[v], logM)));
-    total = total ? add(total, kl) : kl;
-  }
-  return scale(total!, 1 / (3 * n));
+  const logM = log(clamp(scale(ps.reduce((a, b) => add(a, b)), 1 / views.length), 1e-7, 1));
+  const kls = ps.map((p, v) => sum(mul(p, sub(logps[v], logM))));
+  return scale(kls.reduce((a, b) => add(a, b)), 1 / (views.length * n));
 }
 
 /** Poisson negative log-likelihood without the constant: Σ (ŷ − y·log(ŷ + eps)), mean over neurons if asked. */

@@ -10,6 +10,10 @@ import { fashionMnist } from '../data/idx.js';
 import { subset } from '../data/dataset.js';
 import { compose, IMAGENET_MEAN, IMAGENET_STD, normalize, normalizeImage, randomCrop, randomHflip, randomRotation, resize, type Transform } from '../data/transforms.js';
 import { augmixViews } from '../data/augmix.js';
+import { bankSource, proceduralSource, TextureFolder, textureNoiseViews, type ImageSource } from '../data/texture-sources.js';
+import { Rng } from '../data/rng.js';
+import { phaseRandomize } from '../ops/fft.js';
+import { streamKey } from '../ref/random.js';
 import { GRCNN, GRCNN_PRESETS, type GrcnnConfig } from '../models/grcnn.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam } from '../optim/adam.js';
@@ -58,7 +62,25 @@ function fit(size: number): Transform {
   return (img: Image) => (img.shape[1] === size && img.shape[2] === size ? img : resize(img, size, size));
 }
 
-export function trainTransform(cfg: TrainConfig, data: DataSplits): SampleTransform {
+/**
+ * The noise twins of the fine-tuning data: textures phase-randomised on the GPU (FFT kernels), keeping each
+ * texture's amplitude spectrum. Made once per run from the run's seed.
+ */
+async function noiseTwins(engine: Engine, textures: ImageSource, count: number, channels: number, seed: number): Promise<Image[]> {
+  const size = 64; // a power of two for the FFT; cropTo fits the twins to the data's size
+  const rng = Rng.of(seed, 0x7e57);
+  const bank = Array.from({ length: count }, (_, i) => textures(rng.fork(i), [channels, size, size]));
+  const flat = new Float32Array(count * channels * size * size);
+  bank.forEach((img, i) => flat.set(img.data, i * img.data.length));
+  const noise = engine.noGrad(() => engine.scope(() => phaseRandomize(engine.tensor(flat, [count, channels, size, size]), streamKey(seed, 0x7e57))));
+  const data = (await noise.read()) as Float32Array;
+  noise.dispose();
+  const per = channels * size * size;
+  // Phase randomisation can push values past [0, 1]; clamp like the original's uint8 images (§1.9, recommended).
+  return bank.map((_, i) => ({ data: data.slice(i * per, (i + 1) * per).map((v) => Math.min(1, Math.max(0, v))), shape: [channels, size, size] }));
+}
+
+export async function trainTransform(engine: Engine, cfg: TrainConfig, data: DataSplits): Promise<SampleTransform> {
   const a = cfg.train.augment;
   const geo: Transform[] = [fit(data.size)];
   if (a.cropPadding > 0) geo.push(randomCrop(data.size, a.cropPadding));
@@ -66,6 +88,15 @@ export function trainTransform(cfg: TrainConfig, data: DataSplits): SampleTransf
   if (a.rotation > 0) geo.push(randomRotation(a.rotation));
   const base = compose(...geo);
   const norm = normalisation(data.channels);
+  const blendCfg = cfg.train.blend;
+  if (blendCfg) {
+    const textures = blendCfg.textures === 'procedural' ? proceduralSource() : new TextureFolder(blendCfg.textures, data.channels === 1 ? 1 : 3).source();
+    const noise = blendCfg.stage === 'texture-noise'
+      ? bankSource(await noiseTwins(engine, textures, blendCfg.noiseBank, data.channels, cfg.seed)) : undefined;
+    const [mean, std] = normStats(data.channels);
+    const views = textureNoiseViews({ textures, noise, preprocess: compose(base, norm), normalize: (img) => normalizeImage(img, mean, std) });
+    return (img, rng) => views(img, rng);
+  }
   if (cfg.train.augmix) {
     const [mean, std] = normStats(data.channels);
     const views = augmixViews({ severity: cfg.train.augmix.severity, imageSize: data.size, preprocess: (img) => normalizeImage(img, mean, std) });

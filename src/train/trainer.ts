@@ -42,8 +42,6 @@ export interface TrainOptions {
   trainable?: string[];
   onProgress?: (p: Progress) => void;
   log?: (msg: string) => void;
-  /** Replaces the loader's batches with blended views (texture/noise fine-tuning). */
-  batchHook?: (engine: Engine, batch: Batch) => Tensor;
 }
 
 export interface TrainResult { steps: number; final: EvalResult; checkpoint: string; model: GRCNN }
@@ -76,7 +74,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
     const superOf = t.superclass && data.superclasses ? classToSuperclass(data.superclasses, data.train.numClasses) : null;
     const loader = new DataLoader(data.train, {
       batchSize: t.batchSize, seed: cfg.seed, dropLast: true, skipCorrupt: t.skipCorrupt, start: state.loader,
-      transform: trainTransform(cfg, data),
+      transform: await trainTransform(engine, cfg, data),
       batchTransform: t.cutmix ? cutmixBatch(data.train.numClasses, t.cutmix) : undefined,
     });
     const perEpoch = loader.batchesPerEpoch;
@@ -116,7 +114,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
         const lr = t.schedule.kind === 'plateau' ? schedule.at(b.epoch) : schedule.at(b.epoch);
         optimizer.lr = lr;
         const loss = engine.scope(() => {
-          const x = opts.batchHook ? opts.batchHook(engine, b) : engine.tensor(b.images, b.shape);
+          const x = engine.tensor(b.images, b.shape);
           const l = stepLoss(engine, model, x, b, cfg, superOf, data.superclasses?.names.length ?? 0);
           engine.backward(l);
           optimizer.step();
@@ -157,7 +155,10 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
   }
 }
 
-/** The loss of one batch: CE (hard, smoothed or CutMix soft targets), AugMix's JSD, the superclass term. */
+/**
+ * The loss of one batch: CE on the clean view (hard, smoothed or CutMix soft targets), the JSD over all views
+ * (AugMix, or the texture/noise blends of fine-tuning: an assumption, originals.md §1.8.4), the superclass term.
+ */
 function stepLoss(engine: Engine, model: GRCNN, x: Tensor, b: Batch, cfg: TrainConfig, superOf: Int32Array | null, k: number): Tensor {
   const t = cfg.train;
   const n = b.labels.length;
@@ -165,9 +166,10 @@ function stepLoss(engine: Engine, model: GRCNN, x: Tensor, b: Batch, cfg: TrainC
   const clean = b.views > 1 ? slice(logits, 0, 0, n) : logits;
   const target = b.targets ? engine.tensor(b.targets, [n, b.targets.length / n]) : engine.tensor(b.labels, [n], 'i32');
   let loss = crossEntropy(clean, target, { labelSmoothing: t.labelSmoothing });
-  if (b.views === 3 && t.augmix) {
-    const jsd = jsdConsistency(clean, slice(logits, 0, n, 2 * n), slice(logits, 0, 2 * n, 3 * n));
-    loss = add(loss, scale(jsd, t.augmix.jsdWeight));
+  const jsdWeight = t.augmix?.jsdWeight ?? t.blend?.jsdWeight ?? 0;
+  if (b.views > 1 && jsdWeight > 0) {
+    const views = [clean, ...Array.from({ length: b.views - 1 }, (_, v) => slice(logits, 0, (v + 1) * n, (v + 2) * n))];
+    loss = add(loss, scale(jsdConsistency(views), jsdWeight));
   }
   if (superOf && t.superclass) loss = add(loss, scale(superclassLoss(clean, b.labels, superOf, k), t.superclass.weight));
   return loss;

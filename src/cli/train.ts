@@ -1,0 +1,54 @@
+/** `train`, `eval` and `finetune` commands. */
+import { join } from 'node:path';
+import { Engine } from '../engine.js';
+import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../train/config.js';
+import { runTraining, type TrainOptions } from '../train/trainer.js';
+import { evaluate } from '../train/evaluate.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import { buildData, buildModel, evalTransform } from '../train/setup.js';
+import { trainingBar } from './progress.js';
+
+export interface TrainArgs { config?: string; out: string; resume?: boolean; epochs?: number; maxSteps?: number; progress: boolean; seed?: number }
+
+export function configFrom(args: { config?: string; epochs?: number; maxSteps?: number; seed?: number }): TrainConfig {
+  const cfg = args.config ? loadTrainConfig(args.config) : parseTrainConfig({});
+  if (args.epochs !== undefined) cfg.train.epochs = args.epochs;
+  if (args.maxSteps !== undefined) cfg.train.maxSteps = args.maxSteps;
+  if (args.seed !== undefined) cfg.seed = args.seed;
+  return cfg;
+}
+
+export async function trainCommand(args: TrainArgs, extra: Partial<TrainOptions> = {}): Promise<void> {
+  const cfg = configFrom(args);
+  const engine = await Engine.create();
+  const bar = trainingBar(args.progress);
+  try {
+    console.log(`cortexgpu: ${engine.adapterName}; model ${cfg.model.preset}, data ${cfg.data.kind}, ${cfg.train.epochs} epochs → ${args.out}`);
+    const r = await runTraining(engine, cfg, {
+      out: args.out, resume: args.resume, onProgress: bar.update,
+      log: (m) => { bar.stop(); console.log(m); }, ...extra,
+    });
+    bar.stop();
+    console.log(`done: ${r.steps} steps; val top-1 ${(100 * r.final.top1).toFixed(1)}%, top-5 ${(100 * r.final.top5).toFixed(1)}% `
+      + `(${r.final.n} images); checkpoint ${r.checkpoint}, metrics ${join(args.out, 'metrics.jsonl')}, plot ${join(args.out, 'curves.svg')}`);
+    r.model.dispose();
+  } finally {
+    bar.stop();
+    engine.close();
+  }
+}
+
+export async function evalCommand(args: { checkpoint: string; config?: string }): Promise<void> {
+  const cfg = configFrom(args);
+  const engine = await Engine.create();
+  try {
+    const data = buildData(cfg);
+    const model = buildModel(engine, cfg, data);
+    await loadCheckpoint(args.checkpoint, model, null);
+    const r = await evaluate(engine, model, data.val, evalTransform(data), cfg.train.batchSize);
+    console.log(JSON.stringify({ checkpoint: args.checkpoint, top1: r.top1, top5: r.top5, loss: r.loss, n: r.n }));
+    model.dispose();
+  } finally {
+    engine.close();
+  }
+}
