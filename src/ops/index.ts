@@ -8,3 +8,5 @@ export * from './pool2d.js';
 export * from './random.js';
 export * from './fft.js';
 export * from './softmax.js';
+export * from './gated-residual.js';
+export * from './grid-sample.js';
