@@ -4,15 +4,16 @@
 //   base(o): offset of output index o over the kept dims (out_shape, out_strides = the input's strides)
 //   off(r):  offset of reduction index r over the reduced dims (red_shape, red_strides)
 //
-// reduce_workgroup: one workgroup per output, WG threads stride over R, then a tree in workgroup memory.
-//   Grid: n_out workgroups folded to 2-D (x ≤ 65535).
+// reduce_workgroup: one workgroup per (output, chunk of R); WG threads stride over the chunk, then a tree in
+//   workgroup memory; y[o·n_chunks + s]. With n_chunks > 1 the TS side reduces the partials in a second pass.
+//   Grid: n_out·n_chunks workgroups folded to 2-D (x ≤ 65535).
 // reduce_serial: one thread per output (for small R). Grid: ceil(n_out / WG) folded to 2-D.
 // Bindings: x (read), y (read_write), params (uniform). Overrides: WG (power of two).
 //! import "lib/index.wgsl"
 
 struct ReduceParams {
   n_out: u32, r: u32, op: u32, out_rank: u32,
-  red_rank: u32, scale: f32, _pad0: u32, _pad1: u32,
+  red_rank: u32, scale: f32, chunk: u32, n_chunks: u32,
   out_shape: array<vec4<u32>, 2>, out_strides: array<vec4<u32>, 2>,
   red_shape: array<vec4<u32>, 2>, red_strides: array<vec4<u32>, 2>,
 }
@@ -42,18 +43,23 @@ fn combine(op: u32, a: f32, b: f32) -> f32 {
 }
 
 fn load(base: u32, r: u32) -> f32 {
+  // Adjacent reduced dims are merged on the host, so one reduced dim (no div/mod) is the common case.
+  if (params.red_rank == 1u) { return x[base + r * params.red_strides[0].x]; }
   return x[base + strided_offset(r, params.red_rank, params.red_shape, params.red_strides)];
 }
 
 @compute @workgroup_size(WG)
 fn reduce_workgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                     @builtin(local_invocation_index) lid: u32) {
-  let o = wid.x + wid.y * nwg.x;
+  let flat = wid.x + wid.y * nwg.x;
+  let o = flat / params.n_chunks;
+  let c = flat % params.n_chunks;
   // o is uniform across the workgroup, so this early return keeps barriers uniform.
   if (o >= params.n_out) { return; }
   let base = strided_offset(o, params.out_rank, params.out_shape, params.out_strides);
+  let r_end = min(params.r, (c + 1u) * params.chunk);
   var acc = identity(params.op);
-  for (var r = lid; r < params.r; r += WG) {
+  for (var r = c * params.chunk + lid; r < r_end; r += WG) {
     acc = combine(params.op, acc, load(base, r));
   }
   partial[lid] = acc;
@@ -62,7 +68,7 @@ fn reduce_workgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     if (lid < s) { partial[lid] = combine(params.op, partial[lid], partial[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u) { y[o] = partial[0] * params.scale; }
+  if (lid == 0u) { y[flat] = partial[0] * params.scale; }
 }
 
 @compute @workgroup_size(WG)

@@ -55,8 +55,10 @@ export class GpuRuntime {
   #capture: CaptureRecorder | null = null;
   /** Set by enableTimer(): per-pass GPU timestamps. */
   #timer: GpuTimer | null = null;
-  /** Recent submit-to-completion times (ms), for sleeping before a wait instead of letting Dawn spin. */
-  #waitEstimate = 0;
+  /** Recent GPU ms per dispatch (from completed waits), for sleeping before a wait instead of letting Dawn spin. */
+  #msPerDispatch = 0;
+  /** Dispatch count at the end of the last completed wait. */
+  #dispatchesAtWait = 0;
   /** 'sleep': sleep for most of the expected GPU time before awaiting (frees the core Dawn's poll would spin on). */
   waitStrategy: 'spin' | 'sleep' = 'sleep';
 
@@ -289,12 +291,18 @@ export class GpuRuntime {
    */
   async #wait(start: () => Promise<unknown>): Promise<void> {
     const t0 = performance.now();
-    if (this.waitStrategy === 'sleep' && this.#waitEstimate > 2) {
-      await new Promise((r) => setTimeout(r, 0.8 * this.#waitEstimate));
-    }
+    // Work since the last wait, priced at the recent rate: a loop of similar steps sleeps ~its GPU time, a wait
+    // with nothing pending does not sleep at all.
+    const pending = this.counters.dispatches - this.#dispatchesAtWait;
+    const expect = 0.8 * pending * this.#msPerDispatch;
+    if (this.waitStrategy === 'sleep' && expect > 2) await new Promise((r) => setTimeout(r, expect));
     await start();
     const took = performance.now() - t0;
-    this.#waitEstimate = this.#waitEstimate ? 0.7 * this.#waitEstimate + 0.3 * took : took;
+    if (pending > 0) {
+      const rate = took / pending;
+      this.#msPerDispatch = this.#msPerDispatch ? 0.7 * this.#msPerDispatch + 0.3 * rate : rate;
+    }
+    this.#dispatchesAtWait = this.counters.dispatches;
   }
 
   upload(buf: GPUBuffer, offset: number, data: ArrayBufferView): void {

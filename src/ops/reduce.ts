@@ -27,21 +27,50 @@ function outShape(shape: readonly number[], axes: number[], keepDims: boolean): 
   return keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
 }
 
+/** Merges runs of adjacent dims that are contiguous in memory (fewer dims: less index arithmetic per element). */
+function coalesce(dims: { size: number; stride: number }[]): { size: number; stride: number }[] {
+  const out: { size: number; stride: number }[] = [];
+  for (const d of dims) {
+    if (d.size === 1) continue;
+    const last = out.at(-1);
+    if (last && last.stride === d.size * d.stride) { last.size *= d.size; last.stride = d.stride; } else out.push({ ...d });
+  }
+  return out;
+}
+
+/** Past this many elements per output, with few outputs, R is split into chunks reduced in a second pass. */
+const CHUNK = 16384;
+
 function reduceRaw(kind: ReduceKind, x: Tensor, axes: number[], keepDims: boolean, mulBy: number): Tensor {
   const shape = x.shape;
   const strides = stridesOf(shape);
-  const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const kept = coalesce(shape.map((size, i) => ({ size, stride: strides[i] })).filter((_, i) => !axes.includes(i)));
+  const red = coalesce(axes.map((i) => ({ size: shape[i], stride: strides[i] })));
   const r = axes.reduce((p, a) => p * shape[a], 1);
   const y = x.engine.empty(outShape(shape, axes, keepDims), 'f32', kind);
   if (y.size === 0) return y;
   if (r === 0) throw new ShapeError(`${kind}: reducing ${x.describe()} over an empty axis`);
+  const nChunks = y.size < 256 && r > 4 * CHUNK ? Math.ceil(r / CHUNK) : 1;
   const params = {
-    n_out: y.size, r, op: OP[kind], out_rank: kept.length, red_rank: axes.length, scale: mulBy,
-    out_shape: dims8(kept.map((i) => shape[i]), kind), out_strides: dims8(kept.map((i) => strides[i]), kind),
-    red_shape: dims8(axes.map((i) => shape[i]), kind), red_strides: dims8(axes.map((i) => strides[i]), kind),
+    n_out: y.size, r, op: OP[kind], out_rank: kept.length, red_rank: red.length, scale: nChunks > 1 ? 1 : mulBy,
+    chunk: nChunks > 1 ? CHUNK : r, n_chunks: nChunks,
+    out_shape: dims8(kept.map((d) => d.size), kind), out_strides: dims8(kept.map((d) => d.stride), kind),
+    red_shape: dims8(red.map((d) => d.size), kind), red_strides: dims8(red.map((d) => d.stride), kind),
   };
-  if (r <= SERIAL_MAX_R) run('reduce', 'reduce_serial', { x, y }, params, grid1d(y.size, 64));
-  else run('reduce', 'reduce_workgroup', { x, y }, params, grid1d(y.size, 1));
+  if (r <= SERIAL_MAX_R) {
+    run('reduce', 'reduce_serial', { x, y }, params, grid1d(y.size, 64));
+  } else if (nChunks === 1) {
+    run('reduce', 'reduce_workgroup', { x, y }, params, grid1d(y.size, 1));
+  } else {
+    const partial = x.engine.empty([y.size, nChunks], 'f32', `${kind} partials`);
+    run('reduce', 'reduce_workgroup', { x, y: partial }, params, grid1d(y.size * nChunks, 1));
+    const final = reduceRaw(kind, partial, [1], false, mulBy);
+    partial.dispose();
+    y.dispose();
+    const out = final.view(outShape(shape, axes, keepDims));
+    final.dispose();
+    return out;
+  }
   return y;
 }
 

@@ -45,12 +45,12 @@ describe('kernels', () => {
     const info = entryInfo('reduce', 'reduce_serial');
     const view = new DataView(new ArrayBuffer(256));
     const z = new Array(8).fill(0);
-    packParams(info, { n_out: 5, r: 3, op: 1, out_rank: 2, red_rank: 1, scale: 0.5, out_shape: [9, 8], out_strides: z, red_shape: z, red_strides: z }, view, 0);
+    packParams(info, { n_out: 5, r: 3, op: 1, out_rank: 2, red_rank: 1, scale: 0.5, chunk: 3, n_chunks: 1, out_shape: [9, 8], out_strides: z, red_shape: z, red_strides: z }, view, 0);
     expect(view.getUint32(0, true)).toBe(5);
     expect(view.getFloat32(info.params!.fields.get('scale')!.offset, true)).toBe(0.5);
     expect(view.getUint32(info.params!.fields.get('out_shape')!.offset + 4, true)).toBe(8);
     expect(() => packParams(info, { n_out: 1 }, view, 0)).toThrow(/reduce:reduce_serial: missing param r/);
     expect(() => packParams(info, { bogus: 1 } as never, view, 0)).toThrow(/missing param|no field bogus/);
-    expect(() => packParams(info, { n_out: -1, r: 1, op: 0, out_rank: 0, red_rank: 0, scale: 1, out_shape: z, out_strides: z, red_shape: z, red_strides: z }, view, 0)).toThrow(/n_out\[0\] = -1 is not a u32/);
+    expect(() => packParams(info, { n_out: -1, r: 1, op: 0, out_rank: 0, red_rank: 0, scale: 1, chunk: 1, n_chunks: 1, out_shape: z, out_strides: z, red_shape: z, red_strides: z }, view, 0)).toThrow(/n_out\[0\] = -1 is not a u32/);
   });
 });
