@@ -25,7 +25,7 @@ export function runBackward(engine: Engine, loss: Tensor, opts: { grad?: Tensor;
       const gys = e.outputs.map((id) => grads.get(id) ?? null);
       if (gys.every((g) => g === null)) continue;
       // A rule may hand back an incoming gradient as is; give it its own handle before those are freed.
-      const gxs = e.backward(gys, e.saved).map((g) => (g && gys.includes(g) ? g.view(g.shape) : g));
+      const gxs = e.backward(gys, e.saved, e.needs).map((g) => (g && gys.includes(g) ? g.view(g.shape) : g));
       for (const id of e.outputs) { grads.get(id)?.dispose(); grads.delete(id); }
       e.inputs.forEach((x, k) => {
         const gx = gxs[k];

@@ -5,7 +5,8 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 
-export type GradFn = (grads: (Tensor | null)[], saved: Tensor[]) => (Tensor | null | undefined)[];
+/** `needs[k]`: whether input k takes a gradient (a rule may skip computing the others). */
+export type GradFn = (grads: (Tensor | null)[], saved: Tensor[], needs: readonly boolean[]) => (Tensor | null | undefined)[];
 
 export interface TapeEntry {
   op: string;
