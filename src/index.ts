@@ -13,3 +13,5 @@ export { Initializer } from './nn/init.js';
 export { GRCNN, GRCL, GRCNN_PRESETS, type GrcnnConfig } from './models/grcnn.js';
 export { RngStream } from './util/rng-stream.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
+export * as data from './data/index.js';
+export * as analysis from './analysis/index.js';
