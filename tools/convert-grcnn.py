@@ -17,7 +17,8 @@ def write_safetensors(tensors, path, metadata=None):
             t = t.to(torch.int32)
         elif t.is_floating_point():
             t = t.to(torch.float32)
-        a = np.ascontiguousarray(t.numpy()).astype('<' + t.numpy().dtype.str[1:], copy=False)
+        # t.contiguous(), not np.ascontiguousarray: the latter turns 0-d tensors (num_batches_tracked) into 1-d.
+        a = t.contiguous().numpy().astype('<' + t.numpy().dtype.str[1:], copy=False)
         dtype = {'float32': 'F32', 'int32': 'I32'}[str(a.dtype)]
         b = a.tobytes()
         header[name] = {'dtype': dtype, 'shape': list(a.shape), 'data_offsets': [offset, offset + len(b)]}

@@ -295,11 +295,14 @@ export class GpuRuntime {
     // with nothing pending does not sleep at all.
     const pending = this.counters.dispatches - this.#dispatchesAtWait;
     const expect = 0.8 * pending * this.#msPerDispatch;
-    if (this.waitStrategy === 'sleep' && expect > 2) await new Promise((r) => setTimeout(r, expect));
+    const slept = this.waitStrategy === 'sleep' && expect > 2;
+    if (slept) await new Promise((r) => setTimeout(r, expect));
+    const t1 = performance.now();
     await start();
-    const took = performance.now() - t0;
+    const t2 = performance.now();
     if (pending > 0) {
-      const rate = took / pending;
+      // Done by the time we woke: the sleep, not the GPU, set the time; halve the rate rather than learn it.
+      const rate = slept && t2 - t1 < 1 ? 0.5 * this.#msPerDispatch : (t2 - t0) / pending;
       this.#msPerDispatch = this.#msPerDispatch ? 0.7 * this.#msPerDispatch + 0.3 * rate : rate;
     }
     this.#dispatchesAtWait = this.counters.dispatches;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useEngine } from '../helpers/engine.js';
 import { normal, uniform } from '../helpers/rng.js';
 import { expectClose } from '../helpers/close.js';
@@ -22,7 +22,6 @@ const eng = useEngine();
 // The runtime's sleep-before-wait prices a wait by the ms per dispatch of earlier waits, and the first steps'
 // waits include pipeline compilation: the inflated estimate then makes every sync of the loop sleep ~15× too long
 // (7.6 s instead of 0.5 s for 200 steps here), decaying by ≤ 6 % per wait. Spinning keeps this file's time honest.
-beforeAll(() => { eng().runtime.waitStrategy = 'spin'; });
 
 // Two images [C, H, W] = [2, 6, 7] (d = 84) through a fixed 3×3 conv to 3 channels (m = 126 outputs per image).
 const [N, C, H, W, O] = [2, 2, 6, 7, 3];
