@@ -1,5 +1,6 @@
 // GRCNN-55 against an independent PyTorch definition (tools/gen-grcnn-fixture.py, float64): same deterministic
-// weights and input, training-mode BN, cross-entropy; logits and every parameter's gradient must agree.
+// weights, BN statistics and input, eval-mode BN (see the generator for why), cross-entropy; logits and every
+// parameter's gradient must agree.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { useEngine } from '../helpers/engine.js';
@@ -40,6 +41,11 @@ describe('GRCNN-55 parity with PyTorch', () => {
       p.write(p.rank === 1 && name.endsWith('weight') ? detValues(name, p.size, 0.2, 1)
         : p.rank === 1 ? detValues(name, p.size, 0.1) : detValues(name, p.size, Math.sqrt(6 / fanIn)));
     }
+    for (const [name, b] of model.namedBuffers()) {
+      if (name.endsWith('running_mean')) b.write(detValues(name, b.size, 0.1));
+      if (name.endsWith('running_var')) b.write(detValues(name, b.size, 0.2, 1));
+    }
+    model.eval();
     const x = e.tensor(detValues('input', 2 * 3 * 64 * 64, 1), fx.input_shape);
     const y = e.tensor(Int32Array.from(fx.labels), [2], 'i32');
     const logits = model.call(x);
