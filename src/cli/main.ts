@@ -3,6 +3,17 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CortexError } from '../gpu/errors.js';
 import { Engine } from '../engine.js';
 import { evalCommand, trainCommand } from './train.js';
+import { corruptCommand } from './corrupt.js';
+import { reconstructCommand } from './reconstruct.js';
+
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const nums = (v: string) => list(v).map((s) => {
+  const n = Number(s);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`'${s}' is not a number`);
+  return n;
+});
+const num = (v: string) => nums(v)[0];
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const int = (v: string) => {
   const n = Number(v);
@@ -46,6 +57,41 @@ program.command('eval').description('top-1/top-5 of a checkpoint on the validati
   .requiredOption('--checkpoint <file>', 'checkpoint.safetensors')
   .option('-c, --config <file>', 'the config it was trained with')
   .action((o) => evalCommand(o));
+
+program.command('corrupt').description('write a PNG grid of every corruption × severity (frost is procedural, non-canonical)')
+  .option('-o, --out <png>', 'output PNG', 'runs/corruptions.png')
+  .option('--size <px>', 'severity table: 64 or 224', '64')
+  .option('--seed <n>', 'corruption seed', int, 0)
+  .option('--image <file>', 'image to corrupt (default: a built-in scene)')
+  .action(async (o) => {
+    const size = Number(o.size);
+    if (size !== 64 && size !== 224) throw new InvalidArgumentError(`--size ${o.size}: 64 or 224`);
+    const r = await corruptCommand({ out: o.out, size, seed: o.seed, image: o.image });
+    console.log(`wrote ${o.out} (${r.width}×${r.height})`);
+  });
+
+program.command('reconstruct').description('norm-constrained reconstructions (Fig. 5), spectral control, saliency ratios (Fig. 7)')
+  .option('-o, --out <dir>', 'output folder', 'runs/reconstruct')
+  .option('--model <name=preset[:weights]>', 'a model (repeatable); the first is the reference', collect, [])
+  .option('--layer <name>', 'layer to match', 'relu3_1')
+  .option('--norms <list>', 'norm levels, e.g. 5,15,60', nums)
+  .option('--steps <n>', 'optimisation steps', int)
+  .option('--optimizer <sgd|adam>', 'optimiser')
+  .option('--lr <x>', 'learning rate', num)
+  .option('--constraint <sphere|ball>', 'projection')
+  .option('--blur <sigma>', 'gradient blur σ (0: off)', num)
+  .option('--images <files>', 'comma-separated image files (default: built-in items)', list)
+  .option('--saliency <files>', 'comma-separated saliency maps (PNG/NPY), one per image', list)
+  .option('--count <n>', 'built-in images to use', int)
+  .option('--noise <std>', 'Gaussian noise on the targets', num)
+  .option('--every <n>', 'write snapshots every n steps', int)
+  .option('--seed <n>', 'seed', int)
+  .action(async (o) => {
+    if (!o.model.length) o.model = ['vgg=vgg19_bn-small'];
+    await reconstructCommand({ out: o.out, models: o.model, layer: o.layer, norms: o.norms, steps: o.steps, optimizer: o.optimizer,
+      lr: o.lr, constraint: o.constraint, blurSigma: o.blur, images: o.images, saliency: o.saliency, count: o.count,
+      noise: o.noise, every: o.every, seed: o.seed });
+  });
 
 program.parseAsync().catch((e: unknown) => {
   // Our own errors already say what went wrong and where; a stack trace adds nothing for the user.

@@ -27,7 +27,7 @@ export abstract class Layer extends Module {
 export type Pair = number | [number, number];
 export type WeightInit = 'default' | 'kaiming' | { normalStd: number };
 
-export interface Conv2dOptions {
+export interface Conv2dLayerOptions {
   kernel: Pair; stride?: Pair; padding?: Pair | [number, number, number, number]; dilation?: Pair; groups?: number;
   bias?: boolean; init?: WeightInit;
 }
@@ -36,7 +36,7 @@ export class Conv2d extends Layer {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(engine: Engine, ini: Initializer, path: string, inC: number, outC: number, readonly opts: Conv2dOptions) {
+  constructor(engine: Engine, ini: Initializer, path: string, inC: number, outC: number, readonly opts: Conv2dLayerOptions) {
     super(engine);
     const [kh, kw] = typeof opts.kernel === 'number' ? [opts.kernel, opts.kernel] : opts.kernel;
     const groups = opts.groups ?? 1;
