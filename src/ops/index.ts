@@ -10,3 +10,5 @@ export * from './fft.js';
 export * from './softmax.js';
 export * from './gated-residual.js';
 export * from './grid-sample.js';
+export * from './conv2d.js';
+export * from './matmul.js';
