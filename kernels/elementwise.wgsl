@@ -3,6 +3,7 @@
 //   elementwise_unary:     y[i]  = f_op(x[i]; alpha, beta)
 //   elementwise_unary_backward: dx[i] = dy[i] · f_op'(x[i]; alpha, beta)
 //   elementwise_binary:    y[i]  = a[offA(i)] ⊙_op b[offB(i)]   (NumPy broadcasting via strides, 0 on broadcast axes)
+//   elementwise_binary_same: y[i] = a[i] ⊙_op b[i]             (equal shapes: no index arithmetic)
 //   elementwise_where:     y[i]  = c[offC(i)] != 0 ? a[offA(i)] : b[offB(i)]
 //   elementwise_fill:      y[i]  = alpha
 //
@@ -130,6 +131,13 @@ fn elementwise_binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(nu
   let ia = strided_offset(i, bp.rank, bp.shape, bp.sa);
   let ib = strided_offset(i, bp.rank, bp.shape, bp.sb);
   y[i] = binary(bp.op, x[ia], b[ib]);
+}
+
+@compute @workgroup_size(WG)
+fn elementwise_binary_same(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_id(gid, nwg, WG);
+  if (i >= up.n) { return; }
+  y[i] = binary(up.op, x[i], b[i]);
 }
 
 @compute @workgroup_size(WG)

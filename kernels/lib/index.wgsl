@@ -5,8 +5,8 @@ fn flat_id(gid: vec3<u32>, nwg: vec3<u32>, wg: u32) -> u32 {
 }
 
 // Element k of a rank-≤8 u32 vector packed as array<vec4<u32>, 2> in a uniform.
-fn at8(a: array<vec4<u32>, 2>, k: u32) -> u32 {
-  return a[k / 4u][k % 4u];
+fn at8(v: array<vec4<u32>, 2>, k: u32) -> u32 {
+  return v[k / 4u][k % 4u];
 }
 
 // Offset of linear index i (over `shape`, row-major) in a tensor read through `strides`.

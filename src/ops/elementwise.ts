@@ -65,6 +65,11 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, op);
   const y = a.engine.empty(shape, 'f32', op);
   const n = y.size;
+  if (sameShape(a.shape, b.shape)) {
+    // The common case (gradients, residuals) skips the per-element stride walk.
+    run('elementwise', 'elementwise_binary_same', { x: a, b, y }, { n, op: BINARY[op], alpha: 0, beta: 0 }, grid1d(n));
+    return y;
+  }
   run('elementwise', 'elementwise_binary', { x: a, b, y }, {
     n, op: BINARY[op], rank: shape.length, shape: dims8(shape, op),
     sa: dims8(broadcastStrides(a.shape, shape), op), sb: dims8(broadcastStrides(b.shape, shape), op), sc: dims8([], op),
