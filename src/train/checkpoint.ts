@@ -11,6 +11,9 @@ import { toHost } from '../io/state.js';
 
 export const CHECKPOINT_FORMAT = 'cortexgpu-checkpoint-v1';
 
+/** A checkpoint refused because a tensor holds NaN/Inf: the previous file stays as it was. */
+export class NonFiniteStateError extends CheckpointError {}
+
 export interface RunState {
   step: number;
   epoch: number;
@@ -27,6 +30,12 @@ export async function saveCheckpoint(path: string, model: Module, optimizer: Opt
   for (const [k, t] of Object.entries(optState)) entries.push([`optim.${k}`, t]);
   try {
     const host = await toHost(entries);
+    // The data is on the host anyway: never replace a good checkpoint with a diverged state.
+    for (const [name, t] of host) {
+      if (t.data instanceof Float32Array && !t.data.every(Number.isFinite)) {
+        throw new NonFiniteStateError(`${path}: not written, tensor '${name}' holds non-finite values`);
+      }
+    }
     writeSafetensors(path, host, { format: CHECKPOINT_FORMAT, state: JSON.stringify(state) });
   } finally {
     for (const t of Object.values(optState)) t.dispose();

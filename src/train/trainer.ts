@@ -22,7 +22,7 @@ import type { GRCNN } from '../models/grcnn.js';
 import type { TrainConfig } from './config.js';
 import { LrSchedule } from './schedule.js';
 import { jsdConsistency, superclassLoss } from './losses.js';
-import { loadCheckpoint, saveCheckpoint, saveWeights, type RunState } from './checkpoint.js';
+import { loadCheckpoint, NonFiniteStateError, saveCheckpoint, saveWeights, type RunState } from './checkpoint.js';
 import { MetricsLog } from './metrics-log.js';
 import { lineChartSvg } from './plot.js';
 import { evaluate, type EvalResult } from './evaluate.js';
@@ -102,9 +102,14 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
       lastLog = now; imagesSinceLog = 0; accSteps = 0;
     };
     const checkpoint = async (epoch: number) => {
-      await saveCheckpoint(ckptPath, model, optimizer, {
-        step, epoch, loader: loader.position, rng: rng.state(), schedule: schedule.state(),
-      });
+      try {
+        await saveCheckpoint(ckptPath, model, optimizer, {
+          step, epoch, loader: loader.position, rng: rng.state(), schedule: schedule.state(),
+        });
+      } catch (e) {
+        if (!(e instanceof NonFiniteStateError)) throw e;
+        throw new NonFiniteLossError(`step ${step}: the model diverged (${e.message}); the last good checkpoint (step ${lastGood}) is kept`);
+      }
       lastGood = step;
     };
 
