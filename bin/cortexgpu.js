@@ -18,7 +18,7 @@ function newest(dir) {
 }
 
 if (!existsSync(out) || statSync(out).mtimeMs < Math.max(newest(join(root, 'src')), newest(join(root, 'kernels')))) {
-  execFileSync(process.execPath, [join(root, 'tools/embed-kernels.mjs')], { stdio: 'ignore' });
-  execFileSync(process.execPath, [join(root, 'tools/build.mjs')], { stdio: 'ignore' });
+  execFileSync(process.execPath, [join(root, 'tools/embed-kernels.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [join(root, 'tools/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 await import(pathToFileURL(out).href);

@@ -14,7 +14,7 @@ const jobs = [
   { ...node, entryPoints: [join(root, 'bench/main.ts')], outfile: join(root, 'dist/bench.js') },
   // The browser bundle never takes the Node path of src/gpu/device.ts; 'webgpu' stays an unresolved import there.
   { bundle: true, platform: 'browser', format: 'esm', target: 'es2022', external: ['webgpu'], sourcemap: true, logLevel: 'warning',
-    entryPoints: [join(root, 'src/index.ts')], outfile: join(root, 'dist/cortexgpu.browser.js') },
+    entryPoints: [join(root, 'src/browser.ts')], outfile: join(root, 'dist/cortexgpu.browser.js') },
 ].filter((j) => existsSync(j.entryPoints[0]));
 await Promise.all(jobs.map((j) => build(j)));
 console.log(`built ${jobs.map((j) => j.outfile.replace(root + '/', '')).join(', ')}`);
