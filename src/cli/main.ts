@@ -5,6 +5,7 @@ import { Engine } from '../engine.js';
 import { evalCommand, trainCommand } from './train.js';
 import { corruptCommand } from './corrupt.js';
 import { reconstructCommand } from './reconstruct.js';
+import { cotrainCommand } from './cotrain.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const nums = (v: string) => list(v).map((s) => {
@@ -92,6 +93,13 @@ program.command('reconstruct').description('norm-constrained reconstructions (Fi
       lr: o.lr, constraint: o.constraint, blurSigma: o.blur, images: o.images, saliency: o.saliency, count: o.count,
       noise: o.noise, every: o.every, seed: o.seed });
   });
+
+program.command('cotrain').description('neural co-training protocol (synth-objects-64 + sim-v1): runs × seeds, robustness, report')
+  .option('-c, --config <file>', 'protocol config (JSON); default: the ci profile')
+  .option('-o, --out <dir>', 'output folder', 'runs/cotrain')
+  .option('--seeds <n>', 'number of seeds', int)
+  .option('--no-progress', 'no per-epoch lines')
+  .action((o) => cotrainCommand({ config: o.config, out: o.out, seeds: o.seeds, progress: o.progress }));
 
 program.parseAsync().catch((e: unknown) => {
   // Our own errors already say what went wrong and where; a stack trace adds nothing for the user.
