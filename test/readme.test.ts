@@ -18,7 +18,7 @@ describe('README example', () => {
     writeFileSync(join(dir, 'example.mjs'), code!);
     await build({
       entryPoints: [join(dir, 'example.mjs')], outfile: join(dir, 'bundle.mjs'), bundle: true, platform: 'node', format: 'esm',
-      alias: { cortexgpu: join(process.cwd(), 'src/index.ts') }, external: ['webgpu', 'wgsl_reflect'], logLevel: 'error',
+      alias: { cortexgpu: join(process.cwd(), 'src/index.ts') }, packages: 'external', logLevel: 'error',
     });
     const r = spawnSync(process.execPath, [join(dir, 'bundle.mjs')], { encoding: 'utf8', timeout: 120_000 });
     expect(r.error, 'the process must exit by itself within the timeout').toBeUndefined();
