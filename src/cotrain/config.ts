@@ -1,0 +1,227 @@
+/**
+ * The co-training protocol's configuration (JSON), validated with zod so a bad file fails naming the field.
+ * `profile` picks the defaults every other field falls back to:
+ *   'ci'   — small enough for this 2-core machine with a software GPU: 32 px synth-objects (10 classes, 48 training
+ *            images per class), a VGG-11-BN at 1/16 width, sim-v1 with 400 images and 48 neurons, a few epochs per
+ *            run with Adam (see the note there), all 14 TIN-TC corruptions × 5 severities on 50 test images;
+ *   'full' — the paper's recipes (spec originals.md §3.8: epochs, LR schedules, restarts) on 64 px synth-objects with
+ *            the 1/8-width VGG-19-BN (vgg19_bn-small) and the default sim-v1 (2000 images, 128 neurons); hours here.
+ * A file sets only what differs from its profile; objects merge field by field, arrays and scalars replace.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { CortexError } from '../gpu/errors.js';
+import { CORRUPTIONS } from '../data/corruptions.js';
+import { TIN_TC_CORRUPTIONS } from '../analysis/robustness.js';
+import { TEXTURE_FAMILIES } from '../data/textures.js';
+
+export class CotrainConfigError extends CortexError {}
+
+const pos = () => z.number().positive();
+const int = () => z.number().int();
+const posInt = () => z.number().int().positive();
+const corruptionName = z.string().refine((c) => (CORRUPTIONS as readonly string[]).includes(c), { message: `unknown corruption (one of ${CORRUPTIONS.join(', ')})` });
+const severity = int().min(1).max(5);
+
+const recipe = z.object({
+  optimizer: z.enum(['sgd', 'adam']),
+  lr: pos(),
+  /** SGD momentum (0.75 in the recipes); ignored by Adam. */
+  momentum: z.number().min(0).max(1),
+  weightDecay: z.number().nonnegative(),
+  /** Epochs at most (max_iter). */
+  maxEpochs: posInt(),
+  plateau: z.object({
+    factor: z.number().gt(0).lt(1),
+    patience: int().nonnegative(),
+    threshold: z.number().nonnegative(),
+    thresholdMode: z.enum(['rel', 'abs']),
+    minLr: z.number().nonnegative(),
+  }).strict(),
+  stopping: z.object({
+    patience: int().nonnegative(),
+    tolerance: z.number().nonnegative(),
+    /** Early-stopping rounds, each ending with the best weights restored (lr_decay_steps). */
+    restarts: posInt(),
+  }).strict(),
+}).strict();
+
+export const cotrainConfigSchema = z.object({
+  profile: z.enum(['ci', 'full']),
+  /** Seeds seedOffset … seedOffset + seeds − 1; every run is trained once per seed. */
+  seeds: posInt(),
+  seedOffset: int().nonnegative(),
+  data: z.object({
+    /** synth-objects side in pixels; the neural images (sim-v1) use the same size. */
+    imageSize: posInt().min(16),
+    trainPerClass: posInt(),
+    valPerClass: posInt(),
+    testPerClass: posInt(),
+    /** Seed of the generated data (fixed across model seeds, like a recorded data set). */
+    seed: int().nonnegative(),
+    hard: z.boolean(),
+    /** Texture families of figure and ground (textures.ts); fewer, smoother families make the shapes easier to see. */
+    families: z.array(z.enum(TEXTURE_FAMILIES)).min(1),
+    /** Classification augmentation (RandomCrop padding, flip, rotation in degrees). */
+    cropPadding: int().nonnegative(),
+    flip: z.boolean(),
+    rotation: z.number().nonnegative(),
+  }).strict(),
+  neural: z.object({
+    images: posInt(),
+    neurons: posInt(),
+    sessions: posInt(),
+    repeats: int().min(2),
+    /** sim-v1 stimuli: dead leaves (fast) or synth-objects + textures (data.md §7.2, ~10× slower to build). */
+    stimuli: z.enum(['dead-leaves', 'synth']),
+    /** Fraction of sim-v1's training images held out for early stopping on correlation. */
+    valFraction: z.number().gt(0).lt(1),
+  }).strict(),
+  model: z.object({
+    /** torchvision VGG layer list: A = VGG-11, B = 13, D = 16, E = 19 (the paper's); always with BN. */
+    cfg: z.enum(['A', 'B', 'D', 'E']),
+    /** Channel counts divided by this (1 = the paper's widths). */
+    widthDivisor: posInt(),
+    headWidth: posInt(),
+    dropout: z.number().min(0).lt(1),
+  }).strict(),
+  batchSize: posInt(),
+  evalBatchSize: posInt(),
+  robustness: z.object({
+    corruptions: z.array(corruptionName).min(1),
+    severities: z.array(severity).min(1),
+    table: z.union([z.literal(64), z.literal(224)]),
+    seed: int().nonnegative(),
+  }).strict(),
+  baseline: recipe,
+  predictor: recipe.extend({ gammaReadout: z.number().nonnegative() }).strict(),
+  mtl: recipe.extend({
+    /** Neural batches per classification batch (MTL_Cycler ratio). */
+    ratio: posInt(),
+    /** 'mse' as the paper's recipe; 'nb' = the negative-binomial NLL the code uses in place of Poisson. */
+    neuralLoss: z.enum(['mse', 'nb']),
+  }).strict(),
+  oracle: recipe.extend({
+    consistency: z.enum(['cosine', 'mse']),
+    /** λ of the consistency term. */
+    consistencyWeight: z.number().nonnegative(),
+    /** Probability that view A stays clean (Distort(with_clean=True)). */
+    cleanProb: z.number().min(0).max(1),
+    corruptions: z.array(corruptionName).min(1),
+    severities: z.array(severity).min(1),
+    /** Epochs of the Gaussian readout on the frozen Oracle that labels images for MTL-Oracle (10 in the paper). */
+    readoutEpochs: posInt(),
+    /** The retrained head (frozen core, clean data) follows the baseline recipe with at most this many epochs. */
+    headEpochs: posInt(),
+  }).strict(),
+}).strict();
+
+export type CotrainConfig = z.infer<typeof cotrainConfigSchema>;
+export type Recipe = z.infer<typeof recipe>;
+type Profile = CotrainConfig['profile'];
+
+const plateau = (factor: number, patience: number, threshold: number, thresholdMode: 'rel' | 'abs', minLr = 0) =>
+  ({ factor, patience, threshold, thresholdMode, minLr });
+
+/** The recipes of §3.8 (optimisers, rates, schedules, thresholds) with a profile's epochs, patience and restarts. */
+function recipes(maxEpochs: { cls: number; neural: number; mtl: number }, patience: number, restarts: number) {
+  const stopping = (tolerance: number) => ({ patience, tolerance, restarts });
+  const sgd = { optimizer: 'sgd' as const, momentum: 0.75, weightDecay: 5e-4 };
+  return {
+    baseline: { ...sgd, lr: 0.1, maxEpochs: maxEpochs.cls, plateau: plateau(0.4, patience, 1e-4, 'rel', 1e-4), stopping: stopping(1e-4) },
+    predictor: { optimizer: 'adam' as const, lr: 5e-4, momentum: 0, weightDecay: 5e-4, maxEpochs: maxEpochs.neural,
+      plateau: plateau(0.5, patience, 1e-6, 'abs'), stopping: stopping(1e-6), gammaReadout: 0.5 },
+    mtl: { ...sgd, lr: 0.1, maxEpochs: maxEpochs.mtl, plateau: plateau(0.3, patience, 1e-4, 'abs'), stopping: stopping(1e-4), ratio: 1,
+      neuralLoss: 'mse' as const },
+  };
+}
+
+const ALL_SEVERITIES = [1, 2, 3, 4, 5];
+
+export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
+  ci: (() => {
+    const r = recipes({ cls: 4, neural: 6, mtl: 3 }, 1, 2);
+    // NOTE (ci only): a few hundred steps of SGD at the recipes' rates leave these tiny nets at chance, and dropout
+    // 0.5 on a 64-wide head stalls them; Adam without head dropout at least fits the training set within the budget.
+    // No rotation: at 32 px a nearest-neighbour rotation is mostly aliasing, and it doubles the CPU time of a batch.
+    // 'full' keeps the recipes and the paper's augmentation.
+    const adam = { optimizer: 'adam' as const, lr: 2e-3 };
+    return {
+      profile: 'ci', seeds: 2, seedOffset: 0,
+      data: { imageSize: 32, trainPerClass: 48, valPerClass: 5, testPerClass: 5, seed: 0, hard: false, families: [...TEXTURE_FAMILIES],
+        cropPadding: 2, flip: true, rotation: 0 },
+      neural: { images: 400, neurons: 48, sessions: 2, repeats: 4, stimuli: 'dead-leaves', valFraction: 0.1 },
+      model: { cfg: 'A', widthDivisor: 16, headWidth: 64, dropout: 0 },
+      batchSize: 16, evalBatchSize: 50,
+      robustness: { corruptions: [...TIN_TC_CORRUPTIONS], severities: ALL_SEVERITIES, table: 64, seed: 0 },
+      baseline: { ...r.baseline, ...adam },
+      // Adam at the recipe's 5e-4 barely moves a readout in a few epochs.
+      predictor: { ...r.predictor, lr: 5e-3 },
+      mtl: { ...r.mtl, ...adam },
+      oracle: { ...r.baseline, ...adam, maxEpochs: 3, consistency: 'cosine', consistencyWeight: 1, cleanProb: 0.5,
+        corruptions: [...TIN_TC_CORRUPTIONS], severities: ALL_SEVERITIES, readoutEpochs: 3, headEpochs: 2 },
+    };
+  })(),
+  full: (() => {
+    const r = recipes({ cls: 400, neural: 150, mtl: 407 }, 5, 5);
+    return {
+      profile: 'full', seeds: 5, seedOffset: 0,
+      data: { imageSize: 64, trainPerClass: 500, valPerClass: 50, testPerClass: 50, seed: 0, hard: false, families: [...TEXTURE_FAMILIES], cropPadding: 4, flip: true, rotation: 15 },
+      neural: { images: 2000, neurons: 128, sessions: 2, repeats: 4, stimuli: 'synth', valFraction: 0.1 },
+      model: { cfg: 'E', widthDivisor: 8, headWidth: 256, dropout: 0.5 },
+      batchSize: 128, evalBatchSize: 250,
+      robustness: { corruptions: [...TIN_TC_CORRUPTIONS], severities: ALL_SEVERITIES, table: 64, seed: 0 },
+      baseline: r.baseline,
+      predictor: r.predictor,
+      mtl: r.mtl,
+      // NOTE: the Oracle recipe (λ, layer, corruption list) is not in the released recipes (§3.4 [NOT FOUND]):
+      // λ = 1 and cosine are RepresentationMatching's defaults, the list is Distort's 14.
+      oracle: { ...r.baseline, consistency: 'cosine', consistencyWeight: 1, cleanProb: 0.5, corruptions: [...TIN_TC_CORRUPTIONS],
+        severities: ALL_SEVERITIES, readoutEpochs: 10, headEpochs: 400 },
+    };
+  })(),
+};
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** `over` on top of `base`: objects merge key by key, anything else replaces. */
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
+  return out;
+}
+
+export function parseCotrainConfig(raw: unknown, where = 'config'): CotrainConfig {
+  const input = raw ?? {};
+  if (!isPlainObject(input)) throw new CotrainConfigError(`${where}: the configuration must be a JSON object`);
+  const profile = input.profile ?? 'ci';
+  if (profile !== 'ci' && profile !== 'full') throw new CotrainConfigError(`${where}: field 'profile': must be 'ci' or 'full', got ${JSON.stringify(profile)}`);
+  const r = cotrainConfigSchema.safeParse(deepMerge(structuredClone(COTRAIN_PROFILES[profile]), input));
+  if (!r.success) {
+    const msgs = r.error.issues.map((i) => {
+      const keys = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
+      return `${where}: field '${i.path.join('.') || '(root)'}': ${i.message}${keys}`;
+    });
+    throw new CotrainConfigError(msgs.join('\n'));
+  }
+  const c = r.data;
+  // synth-objects has 10 classes; every loader drops its last partial batch.
+  if (c.batchSize > c.data.trainPerClass * 10) {
+    throw new CotrainConfigError(`${where}: field 'batchSize': ${c.batchSize} exceeds the ${c.data.trainPerClass * 10} training images`);
+  }
+  return c;
+}
+
+export function loadCotrainConfig(path: string): CotrainConfig {
+  let raw: unknown;
+  try { raw = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new CotrainConfigError(`${path}: ${(e as Error).message}`); }
+  return parseCotrainConfig(raw, path);
+}
+
+/** The seeds of a configuration, in order. */
+export function seedsOf(c: CotrainConfig): number[] {
+  return Array.from({ length: c.seeds }, (_, i) => c.seedOffset + i);
+}

@@ -1,0 +1,239 @@
+/**
+ * The protocol's built-in data (spec data.md §7): synth-objects-64 for classification (rendered once into memory,
+ * values in [0, 1], standardised later with the training set's mean and std, as the paper does for TIN), and sim-v1
+ * for the neural task (z-scored stimuli, repeated Poisson responses). The neural training targets are the mean over
+ * each neuron's recorded repeats; validation and test keep the single trials for correlation and FEV.
+ * Also the batch sources the cycler consumes: augmented classification batches and per-session neural batches.
+ */
+import type { Engine } from '../engine.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkIndex, type Dataset, type Sample } from '../data/dataset.js';
+import { DataLoader, type SampleTransform } from '../data/loader.js';
+import { SynthObjects, type SynthSplit } from '../data/synth-objects.js';
+import { simV1, synthStimuli, type SimV1 } from '../data/sim-v1.js';
+import { compose, normalizeImage, randomCrop, randomHflip, randomRotation, type Transform } from '../data/transforms.js';
+import { repeatMean, repeated, selectImages, type RepeatedResponses } from '../analysis/repeats.js';
+import { ShapeError } from '../gpu/errors.js';
+import type { CotrainConfig } from './config.js';
+import type { CycleTask } from './cycler.js';
+
+/** Gray images [count, 1, size, size] with labels. */
+export interface ImageSet { images: Float32Array; labels: Int32Array; count: number; size: number }
+
+export interface ClassificationData {
+  train: ImageSet;
+  val: ImageSet;
+  test: ImageSet;
+  numClasses: number;
+  classNames: readonly string[];
+  /** Pixel mean and std of the training images: the standardisation of every model input. */
+  mean: number;
+  std: number;
+  size: number;
+}
+
+export interface Session { key: string; /** First neuron (sim-v1 order). */ start: number; count: number }
+
+export interface NeuralData {
+  sim: SimV1;
+  size: number;
+  sessions: Session[];
+  train: Int32Array;
+  val: Int32Array;
+  test: Int32Array;
+  /** [images, neurons] mean over the recorded repeats (the training targets). */
+  meanResponses: Float32Array;
+  /** Single trials [reps, images, neurons] of every image (NaN = repeat not recorded). */
+  trials: RepeatedResponses;
+}
+
+function renderSplit(split: SynthSplit, perClass: number, c: CotrainConfig): { set: ImageSet; ds: SynthObjects } {
+  const ds = new SynthObjects({ split, perClass, seed: c.data.seed, imageSize: c.data.imageSize, hard: c.data.hard, families: c.data.families });
+  const per = c.data.imageSize ** 2;
+  const images = new Float32Array(ds.size * per);
+  const labels = new Int32Array(ds.size);
+  for (let i = 0; i < ds.size; i++) {
+    const s = ds.get(i);
+    images.set(s.data, i * per);
+    labels[i] = s.label;
+  }
+  return { set: { images, labels, count: ds.size, size: c.data.imageSize }, ds };
+}
+
+export function buildClassification(c: CotrainConfig): ClassificationData {
+  const train = renderSplit('train', c.data.trainPerClass, c);
+  const val = renderSplit('val', c.data.valPerClass, c).set;
+  const test = renderSplit('test', c.data.testPerClass, c).set;
+  let s = 0, ss = 0;
+  for (const v of train.set.images) { s += v; ss += v * v; }
+  const n = train.set.images.length;
+  const mean = s / n;
+  const std = Math.sqrt(Math.max(ss / n - mean * mean, 0));
+  if (!(std > 0)) throw new ShapeError('cotrain: the training images are constant');
+  return { train: train.set, val, test, numClasses: train.ds.numClasses, classNames: train.ds.classNames, mean, std, size: c.data.imageSize };
+}
+
+/** A Dataset over an in-memory image set (arrays are copied out, as the contract asks). */
+export function imageSetDataset(set: ImageSet, numClasses: number, classNames: readonly string[]): Dataset {
+  const per = set.size * set.size;
+  return {
+    size: set.count, numClasses, classNames,
+    get(i: number): Sample {
+      checkIndex('imageSetDataset', i, set.count);
+      return { data: set.images.slice(i * per, (i + 1) * per), shape: [1, set.size, set.size], label: set.labels[i] };
+    },
+  };
+}
+
+/** (x − mean)/std of a whole image set, as one array [count, 1, size, size]. */
+export function standardize(set: ImageSet, mean: number, std: number): Float32Array {
+  return Float32Array.from(set.images, (v) => (v - mean) / std);
+}
+
+/** The classification augmentation on [0, 1] images (RandomCrop with padding, flip, rotation), no standardisation. */
+export function augmentation(c: CotrainConfig): Transform {
+  const ts: Transform[] = [];
+  if (c.data.cropPadding > 0) ts.push(randomCrop(c.data.imageSize, c.data.cropPadding));
+  if (c.data.flip) ts.push(randomHflip());
+  if (c.data.rotation > 0) ts.push(randomRotation(c.data.rotation));
+  return compose(...ts);
+}
+
+/** Augmentation, then standardisation with the training statistics. */
+export function trainTransform(c: CotrainConfig, d: ClassificationData): SampleTransform {
+  const aug = augmentation(c);
+  return (img, rng) => normalizeImage(aug(img, rng), [d.mean], [d.std]);
+}
+
+export function buildNeural(c: CotrainConfig): NeuralData {
+  const n = c.neural;
+  const size = c.data.imageSize;
+  const source = n.stimuli === 'synth' ? synthStimuli(c.data.seed, n.images, size) : {};
+  const sim = simV1({ seed: c.data.seed, images: n.images, neurons: n.neurons, sessions: n.sessions, repeats: n.repeats, size, ...source });
+  const K = n.neurons;
+  const sessions: Session[] = [];
+  sim.neurons.forEach((neuron, k) => {
+    const last = sessions.at(-1);
+    if (last && last.key === `s${neuron.session}`) last.count++;
+    else sessions.push({ key: `s${neuron.session}`, start: k, count: 1 });
+  });
+  if (new Set(sessions.map((s) => s.key)).size !== sessions.length) throw new ShapeError('cotrain: sim-v1 sessions are not contiguous neuron ranges');
+  const nVal = Math.max(1, Math.round(sim.trainIndices.length * n.valFraction));
+  if (sim.trainIndices.length - nVal < c.batchSize) {
+    throw new ShapeError(`cotrain: sim-v1 leaves ${sim.trainIndices.length - nVal} training images, fewer than batchSize ${c.batchSize}`);
+  }
+  // The validation images are the last of sim-v1's training split (the stimuli are exchangeable draws).
+  const train = sim.trainIndices.slice(0, sim.trainIndices.length - nVal);
+  const val = sim.trainIndices.slice(sim.trainIndices.length - nVal);
+  const trials = repeated(sim.responses, [sim.repeats, n.images, K]);
+  return { sim, size, sessions, train, val, test: sim.testIndices, meanResponses: Float32Array.from(repeatMean(trials)), trials };
+}
+
+/** Rows `indices` of a row-major array with `per` values per row. */
+export function gatherRows(src: ArrayLike<number>, per: number, indices: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(indices.length * per);
+  for (let j = 0; j < indices.length; j++) {
+    const i = indices[j];
+    for (let q = 0; q < per; q++) out[j * per + q] = src[i * per + q];
+  }
+  return out;
+}
+
+/** Columns [start, start + count) of a row-major [rows, cols] array. */
+export function sliceColumns(src: ArrayLike<number>, cols: number, start: number, count: number): Float32Array {
+  const rows = src.length / cols;
+  const out = new Float32Array(rows * count);
+  for (let r = 0; r < rows; r++) for (let k = 0; k < count; k++) out[r * count + k] = src[r * cols + start + k];
+  return out;
+}
+
+/** Single trials of the neural images `indices`. */
+export function trialsOf(d: NeuralData, indices: ArrayLike<number>): RepeatedResponses {
+  return selectImages(d.trials, indices);
+}
+
+/**
+ * Model-ready images [count, 1, size, size] with per-session targets [count, neurons of the session]: the neural
+ * task's training data (sim-v1 with recorded responses, or classification images with predicted ones).
+ */
+export interface ResponseSet { images: Float32Array; count: number; size: number; targets: Map<string, Float32Array> }
+
+/** sim-v1 images `indices` with their repeat-mean responses, split by session. */
+export function simResponseSet(d: NeuralData, indices: ArrayLike<number>): ResponseSet {
+  const K = d.sim.neurons.length;
+  const rows = gatherRows(d.meanResponses, K, indices);
+  return {
+    images: gatherRows(d.sim.images, d.size * d.size, indices), count: indices.length, size: d.size,
+    targets: new Map(d.sessions.map((s) => [s.key, sliceColumns(rows, K, s.start, s.count)])),
+  };
+}
+
+/** The same set with each session's responses moved to other images: one permutation of the images for all neurons. */
+export function shuffledResponses(set: ResponseSet, perm: ArrayLike<number>): ResponseSet {
+  if (perm.length !== set.count) throw new ShapeError(`shuffledResponses: permutation of ${perm.length} for ${set.count} images`);
+  const targets = new Map([...set.targets].map(([k, t]) => [k, gatherRows(t, t.length / set.count, perm)]));
+  return { ...set, targets };
+}
+
+/** The mean target of each session over the first batch of its loader (MTL_VGG.create_gaussian_readout). */
+export function firstBatchMeans(set: ResponseSet, loaders: ReadonlyMap<string, DataLoader>, batchSize: number): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [key, loader] of loaders) {
+    const t = set.targets.get(key)!;
+    const k = t.length / set.count;
+    const first = loader.order(loader.position.epoch).subarray(0, batchSize);
+    const m = new Float32Array(k);
+    for (const i of first) for (let j = 0; j < k; j++) m[j] += t[i * k + j] / first.length;
+    out.set(key, m);
+  }
+  return out;
+}
+
+/** The loss of one neural batch: predicted responses [B, neurons] of `session` against targets. */
+export type NeuralLoss = (session: string, images: Tensor, targets: Tensor) => Tensor;
+
+/**
+ * One CycleTask per session over a ResponseSet: shuffled batches (dropLast), targets looked up by dataset index.
+ * `seed` keys the shuffles; every session gets its own order.
+ */
+export function neuralTasks(engine: Engine, set: ResponseSet, batchSize: number, seed: number, loss: NeuralLoss):
+  { tasks: CycleTask[]; loaders: Map<string, DataLoader>; batchesPerEpoch: number } {
+  const per = set.size * set.size;
+  const ds: Dataset = {
+    size: set.count, numClasses: 1, classNames: ['response'],
+    get: (i) => ({ data: set.images.slice(i * per, (i + 1) * per), shape: [1, set.size, set.size], label: 0 }),
+  };
+  const loaders = new Map<string, DataLoader>();
+  const tasks = [...set.targets.keys()].map((key, s): CycleTask => {
+    const loader = new DataLoader(ds, { batchSize, seed: seed * 1009 + s + 1, dropLast: true });
+    loaders.set(key, loader);
+    const t = set.targets.get(key)!;
+    const k = t.length / set.count;
+    return {
+      name: key,
+      async next() {
+        const b = await loader.next();
+        const y = gatherRows(t, k, b.indices);
+        return () => loss(key, engine.tensor(b.images, b.shape), engine.tensor(y, [b.labels.length, k]));
+      },
+    };
+  });
+  return { tasks, loaders, batchesPerEpoch: Math.max(...[...loaders.values()].map((l) => l.batchesPerEpoch)) };
+}
+
+/** The loss of one classification batch from its images [B, 1, H, W] and i32 labels [B]. */
+export type ClassLoss = (images: Tensor, labels: Tensor) => Tensor;
+
+/** The classification CycleTask over augmented, standardised training images. */
+export function classificationTask(engine: Engine, d: ClassificationData, transform: SampleTransform, batchSize: number, seed: number,
+  loss: ClassLoss, name = 'img_classification'): { task: CycleTask; loader: DataLoader } {
+  const loader = new DataLoader(imageSetDataset(d.train, d.numClasses, d.classNames), { batchSize, seed, dropLast: true, transform });
+  const task: CycleTask = {
+    name,
+    async next() {
+      const b = await loader.next();
+      return () => loss(engine.tensor(b.images, b.shape), engine.tensor(b.labels, [b.labels.length], 'i32'));
+    },
+  };
+  return { task, loader };
+}
