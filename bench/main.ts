@@ -3,12 +3,13 @@
  *   --compare       also run the peer workloads on tfjs-backend-webgpu (same Dawn adapter, same process)
  *   --filter <re>   only benches whose "<stem> <name>" matches
  *   --repeat N      timed iterations per workload (median reported; default 5, 2 with --quick)
- *   --out FILE      JSON results (default bench/results.json)
+ *   --out FILE      JSON results (default: bench/results.json in the repository)
  *   --quick         small shapes and few iterations: a smoke test of the harness, not a measurement
  * Progress goes to stderr; the table and the target summary to stdout.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { load, type Bench, type BenchContext, type Row } from './harness.js';
 import { summarise, table } from './report.js';
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
       compare: { type: 'boolean', default: false },
       filter: { type: 'string' },
       repeat: { type: 'string' },
-      out: { type: 'string', default: 'bench/results.json' },
+      out: { type: 'string', default: fileURLToPath(new URL('../bench/results.json', import.meta.url)) },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -77,7 +78,7 @@ async function main(): Promise<number> {
     peer?.close();
   }
 
-  const summary = summarise(rows);
+  const summary = summarise(rows, quick);
   const result = {
     date: new Date().toISOString(),
     adapter: ctx.device.adapter ?? null,

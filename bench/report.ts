@@ -35,7 +35,8 @@ function bestMatmul(rows: Row[]): Summary['bestMatmul'] {
   return best ? { name: best.name, gflops: best[key]!, basis: gpu ? 'GPU' : 'wall' } : null;
 }
 
-export function summarise(rows: Row[]): Summary {
+/** With `quick`, the shapes are not the targets' workloads: values are shown, but no target is judged. */
+export function summarise(rows: Row[], quick: boolean): Summary {
   const best = bestMatmul(rows);
   const targets = [
     peerTarget(rows, 'conv2d', '3×3 fwd', 'conv 3×3 fwd'),
@@ -58,6 +59,9 @@ export function summarise(rows: Row[]): Summary {
   for (const r of rows.filter((x) => x.stem === 'train-step' && x.extra?.readbacksPerStep !== undefined)) {
     const v = r.extra!.readbacksPerStep as number;
     targets.push({ what: `CPU↔GPU waits per ${r.name}`, target: '≤ 1', value: v, unit: '', holds: v <= 1 });
+  }
+  if (quick) {
+    for (const t of targets) if (t.holds !== null) { t.holds = null; t.note = `${t.note ? `${t.note}; ` : ''}--quick shapes, not judged`; }
   }
   return { targets, bestMatmul: best };
 }
@@ -91,7 +95,7 @@ export function table(rows: Row[], s: Summary): string {
   const more = rows.filter((r) => r.extra || r.note).map((r) => `- ${r.stem} ${r.name}: ${extras(r)}`);
   const targets = grid(['target', 'wanted', 'measured', 'holds'], s.targets.map((t) => [
     t.what, t.target, t.value === null ? (t.note ?? '–') : `${num(t.value)}${t.unit}${t.note ? ` (${t.note})` : ''}`,
-    t.holds === null ? 'not measured' : t.holds ? 'yes' : 'NO',
+    t.holds === null ? (t.value === null ? 'not measured' : 'not judged') : t.holds ? 'yes' : 'NO',
   ]));
   return [main, more.join('\n'), targets].filter(Boolean).join('\n\n') + '\n';
 }
