@@ -92,6 +92,8 @@ export class BufferPool {
     for (const b of bufs) {
       if (this.#pinned.has(b)) continue;
       this.#pinned.add(b);
+      const doomed = this.#doomed.indexOf(b);
+      if (doomed >= 0) { this.#doomed.splice(doomed, 1); this.#pinnedReleased.add(b); }
       for (const m of [this.#free, this.#gpuOnly]) {
         const list = m.get(b.size);
         const i = list?.indexOf(b) ?? -1;

@@ -252,9 +252,10 @@ export class GpuRuntime {
   endCapture(): CapturedStep {
     const cap = this.#capture;
     if (!cap) throw new GpuValidationError('capture: endCapture() without beginCapture()');
+    // Pin before the flush: the submit would otherwise destroy captured buffers the pool had marked as surplus.
+    this.pool.pin(cap.buffers);
     this.flush();
     this.#capture = null;
-    this.pool.pin(cap.buffers);
     let live = true;
     return {
       dispatchCount: cap.dispatches.length,

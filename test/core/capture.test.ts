@@ -5,6 +5,8 @@ import { SGD } from '../../src/optim/sgd.js';
 import { uniform } from '../helpers/rng.js';
 import type { Engine } from '../../src/engine.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { GRCNN } from '../../src/models/grcnn.js';
+import { crossEntropy } from '../../src/ops/softmax.js';
 
 const eng = useEngine();
 
@@ -74,6 +76,38 @@ describe('step capture and replay', () => {
     expect(Array.from(await other.read())).toEqual([101, 101, 101, 101]);
     step.dispose();
     for (const t of [x, result, other]) t.dispose();
+  });
+
+  it('replays a whole GRCNN training step (BN, gates, pooling, CE, SGD) with the losses an eager run gets', async () => {
+    const e = eng();
+    const cfg = { inChannels: 1, numClasses: 3, stem: 'small' as const, stemChannels: 4, planes: [4, 8], expansion: 2, iters: [1, 1], groups: 2, weightSharing: false, seed: 5 };
+    const run = async (replay: boolean) => {
+      const model = new GRCNN(e, cfg);
+      const x = e.tensor(Float32Array.from(uniform(2 * 16 * 16, 3)), [2, 1, 16, 16]).keep();
+      const y = e.tensor(Int32Array.from([0, 2]), [2], 'i32').keep();
+      const opt = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+      const step = () => e.scope(() => {
+        const l = crossEntropy(model.call(x), y);
+        e.backward(l);
+        opt.step();
+        opt.zeroGrad();
+        return l;
+      });
+      const out: number[] = [];
+      const first = step();
+      out.push(await first.item()); first.dispose();
+      if (replay) {
+        const { step: cap, result } = e.capture(step);
+        out.push(await result.item());
+        for (let i = 0; i < 3; i++) { cap.replay(); out.push(await result.item()); }
+        cap.dispose(); result.dispose();
+      } else {
+        for (let i = 0; i < 4; i++) { const l = step(); out.push(await l.item()); l.dispose(); }
+      }
+      opt.dispose(); model.dispose(); x.dispose(); y.dispose();
+      return out;
+    };
+    expect(await run(true)).toEqual(await run(false));
   });
 
   it('refuses uploads inside a capture, naming the fix', () => {
