@@ -7,14 +7,20 @@
  * `threshold`, the best state is restored and the learning rate multiplied by `lrDecayFactor`, at most
  * `lrDecaySteps` times; then the best state is restored and fitting ends.
  *
- *   fitReadout(engine, core, readout, { train, val }, opts?) → Promise<FitReadoutResult>
+ *   fitReadout(engine: Engine, core: Layer, readout: GaussianReadout | MultiReadout<GaussianReadout>,
+ *     data: { train: NeuralSplit; val: NeuralSplit }, opts?: FitReadoutOptions)
+ *     → Promise<{ bestValCorr, epochs, bestEpoch, lrDecays, initialValCorr }>   (FitReadoutResult)
  *
  * core: a Layer mapping the images to the readout's [N, C, H, W] input. When it has no trainable parameters it
  *   is run once per image in eval mode and its outputs are cached on the host (a frozen core); otherwise it is
  *   trained along with the readout (fine-tuning, in training mode).
- * readout: a Gaussian readout, or a MultiReadout with `opts.session` naming the session (optional with one).
+ * readout: a Gaussian readout, or a MultiReadout with `opts.session` naming the session to fit (optional with
+ *   one); one session per call, its readout ends in the best state found.
  * data.train / data.val: `NeuralSplit`s: images [N, C, H, W] as the core takes them and responses [N, neurons]
  *   (single trials or repeat means; NaN entries, unrecorded, are left out of the loss and the correlations).
+ *
+ * The best state is the optimised parameters (readout, and a fine-tuned core's); BN running statistics of a
+ * fine-tuned core are not rolled back with them. The bias initialisation treats unrecorded responses as 0.
  *
  * Beyond the paper, `warmStart: 'correlation'` starts from a mapping instead of the random initialisation: each
  * neuron's μ at the map position where some channel correlates best with its responses (a spike-triggered RF map)
@@ -28,7 +34,6 @@ import type { Layer } from '../nn/layers.js';
 import { Adam } from '../optim/adam.js';
 import { clamp, log, mul, scale, sub, add } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { matmul } from '../ops/matmul.js';
 import { Rng } from '../data/rng.js';
 import { corrPerNeuron } from '../analysis/correlation.js';
 import { eluResponse, type GaussianReadout, MultiReadout } from '../models/readout.js';
@@ -70,8 +75,13 @@ export interface FitReadoutOptions {
   ridge?: number;
   /** Shuffling seed. */
   seed?: number;
-  /** Images per core pass when caching a frozen core (default 64). */
+  /**
+   * Images per core pass when caching a frozen core (default 16: the runtime sizes its waits by the recent time per
+   * kernel, so kernels much longer than the training steps' would make it oversleep afterwards).
+   */
   coreBatchSize?: number;
+  /** Called once before the first epoch, after any warm start, with the starting validation correlation. */
+  onStart?: (info: { valCorr: number }) => void | Promise<void>;
   onEpoch?: (info: { epoch: number; valCorr: number; lr: number; best: number }) => void;
 }
 
@@ -94,8 +104,6 @@ interface Features {
 }
 
 const EPS = 1e-12;
-/** Images per matmul of the warm start's correlation map. */
-const WARM_CHUNK = 128;
 
 function checkSplit(name: string, s: NeuralSplit, neurons: number): void {
   const [n, c, h, w] = s.shape;
@@ -160,14 +168,14 @@ export async function fitReadout(engine: Engine, core: Layer, readoutOrMulti: Ga
   const optimizer = new Adam([...readout.trainableParameters(), ...coreParams], { lr: o.lr, weightDecay: o.weightDecay });
   try {
     if (frozen) core.eval();
-    const coreBatch = opts.coreBatchSize ?? 64;
+    const coreBatch = opts.coreBatchSize ?? 16;
     const train = await features(engine, core, data.train, frozen, coreBatch);
     const val = await features(engine, core, data.val, frozen, coreBatch);
     const nTrain = data.train.shape[0];
-    const lossScale = opts.scaleLoss ?? true ? Math.sqrt(nTrain / o.batchSize) : 1;
+    const lossScale = (opts.scaleLoss ?? true) ? Math.sqrt(nTrain / o.batchSize) : 1;
     if (opts.warmStart === 'correlation') {
       if (!train.cache) throw new ShapeError('fitReadout: the correlation warm start needs a frozen core');
-      await warmStart(engine, readout, train.cache, data.train.responses, opts.ridge ?? 0.01);
+      warmStart(readout, train.cache, data.train.responses, opts.ridge ?? 0.01);
     } else if (opts.initBias ?? true) {
       const first = data.train.responses.subarray(0, Math.min(o.batchSize, nTrain) * neurons);
       readout.initBiasFromResponses(engine.tensor(first.map((v) => (Number.isNaN(v) ? 0 : v)), [first.length / neurons, neurons]));
@@ -188,6 +196,7 @@ export async function fitReadout(engine: Engine, core: Layer, readoutOrMulti: Ga
       return c.reduce((a, b) => a + b, 0) / neurons;
     };
     const initialValCorr = await validate();
+    await opts.onStart?.({ valCorr: initialValCorr });
     let best = initialValCorr, bestEpoch = -1, bestState = await snapshot();
     let bad = 0, decays = 0, epoch = 0;
     const rng = Rng.of(o.seed, 0xf17);
@@ -198,31 +207,27 @@ export async function fitReadout(engine: Engine, core: Layer, readoutOrMulti: Ga
       for (let s = 0; s < nTrain; s += o.batchSize) {
         const idx = order.subarray(s, Math.min(nTrain, s + o.batchSize));
         const target = gatherRows(data.train.responses, neurons, idx);
-        const t0 = performance.now();
         engine.scope(() => {
-          const xb = train.batch(idx);
-          console.log('prep', (performance.now() - t0).toFixed(0));
-          const pred = eluResponse(readout.forward(xb), o.eluOffset);
+          const pred = eluResponse(readout.forward(train.batch(idx)), o.eluOffset);
           let loss = scale(poissonSum(pred, target), lossScale);
           if (opts.regularize ?? true) loss = add(loss, readout.regularizer());
           engine.backward(loss);
           optimizer.step();
           optimizer.zeroGrad();
         });
-        console.log('enqueued', (performance.now() - t0).toFixed(0));
-        await engine.sync();
-        console.log('step', (performance.now() - t0).toFixed(0));
       }
       const v = await validate();
+      let stop = false;
       if (v > best + o.threshold) {
         best = v; bestEpoch = epoch; bestState = await snapshot(); bad = 0;
       } else if (++bad > o.patience) {
         params.forEach((p, i) => p.write(bestState[i]));
         bad = 0;
-        if (++decays > o.lrDecaySteps) { epoch++; break; }
-        optimizer.lr *= o.lrDecayFactor;
+        stop = ++decays > o.lrDecaySteps;
+        if (!stop) optimizer.lr *= o.lrDecayFactor;
       }
       opts.onEpoch?.({ epoch, valCorr: v, lr: optimizer.lr, best });
+      if (stop) { epoch++; break; }
     }
     params.forEach((p, i) => p.write(bestState[i]));
     return { bestValCorr: best, epochs: epoch, bestEpoch, lrDecays: Math.min(decays, o.lrDecaySteps), initialValCorr };
@@ -244,8 +249,8 @@ function taps(g: number, size: number): [number, number, number, number] {
  * μ at the best-correlating map position per neuron, then features and bias by ridge regression on the channels
  * sampled there (positions on the pixel grid; Adam moves them off it).
  */
-async function warmStart(engine: Engine, readout: GaussianReadout, cache: { data: Float32Array; shape: [number, number, number] },
-  responses: Float32Array, ridge: number): Promise<void> {
+function warmStart(readout: GaussianReadout, cache: { data: Float32Array; shape: [number, number, number] },
+  responses: Float32Array, ridge: number): void {
   const [C, H, W] = cache.shape;
   const [rc, rh, rw] = readout.inShape;
   if (C !== rc || H !== rh || W !== rw) throw new ShapeError(`fitReadout: core output [${C}, ${H}, ${W}] is not the readout's in_shape [${readout.inShape.join(', ')}]`);
@@ -259,20 +264,20 @@ async function warmStart(engine: Engine, readout: GaussianReadout, cache: { data
     const mean = m ? s / m : 0;
     for (let i = 0; i < n; i++) { const v = responses[i * K + k]; y[i * K + k] = Number.isNaN(v) ? 0 : v - mean; }
   }
-  // Σ_i x_ip·y_ik on the GPU ([P, n] × [n, K]) in chunks of images, so no buffer gets large; channel statistics on the host.
+  // Σ_i x_ip·y_ik and the channel moments, on the host: one big GPU product would be a single long kernel, which
+  // throws off the runtime's estimate of how long to sleep while waiting for the short kernels of training.
   const cov = new Float64Array(P * K);
-  for (let s = 0; s < n; s += WARM_CHUNK) {
-    const m = Math.min(WARM_CHUNK, n - s);
-    const xy = engine.noGrad(() => engine.scope(() => matmul(engine.tensor(cache.data.subarray(s * P, (s + m) * P), [m, P]),
-      engine.tensor(y.subarray(s * K, (s + m) * K), [m, K]), { transA: true })));
-    const part = (await xy.read()) as Float32Array;
-    xy.dispose();
-    for (let i = 0; i < part.length; i++) cov[i] += part[i];
-  }
   const sx = new Float64Array(P), sxx = new Float64Array(P);
   for (let i = 0; i < n; i++) {
     const row = cache.data.subarray(i * P, (i + 1) * P);
-    for (let p = 0; p < P; p++) { sx[p] += row[p]; sxx[p] += row[p] * row[p]; }
+    const yi = y.subarray(i * K, (i + 1) * K);
+    for (let p = 0; p < P; p++) {
+      const v = row[p];
+      if (v === 0) continue;
+      sx[p] += v; sxx[p] += v * v;
+      const at = p * K;
+      for (let k = 0; k < K; k++) cov[at + k] += v * yi[k];
+    }
   }
   const mu = new Float32Array(2 * K);
   for (let k = 0; k < K; k++) {

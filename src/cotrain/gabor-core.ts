@@ -9,16 +9,17 @@
  *   energy  √(E² + O²)                      (a complex cell with that tuning)
  *   phases  [cos α·E − sin α·O]₊, α = 2πp/P (simple cells at P phases)
  * Channels: all energy channels (frequency-major, then orientation), then all phase channels (frequency,
- * orientation, phase). The order keeps the forward pass to ~20 kernel launches, which is what costs on a software
- * GPU; a readout does not care about channel order.
+ * orientation, phase); a readout does not care about the order, and this one needs no interleaving copy.
  *
- * Why separable: a complex Gabor with an isotropic envelope factorises, g(x)e^{iax}·g(y)e^{iby} (a = 2πf cos θ,
- * b = 2πf sin θ), so each pair costs two 1-D passes (a 1×k conv, then a grouped k×1 conv) instead of a k×k conv;
- * at sim-v1's low frequencies k is ~45 px and the 2-D kernels would dominate the run time on a software GPU.
+ * Why separable matrices: a complex Gabor with an isotropic envelope factorises, g(x)e^{iax}·g(y)e^{iby}
+ * (a = 2πf cos θ, b = 2πf sin θ), so the bank is two matrix products, one along the rows ([W] → every pair's hr,
+ * hi and g at the output columns) and one along the columns per pair ([3H] → its E, O at the output rows; the
+ * DC correction E − c·G and the unit norms folded in). On a software GPU that is several times faster than k×k
+ * convolutions (k ≈ 45 px at sim-v1's lowest frequency) and needs ~15 kernel launches per call.
  *
- * Geometry: both passes pad (k−1)/2 and step by `stride`, so output pixel (i, j) is centred on input pixel
- * (stride·i, stride·j); `gridToPixel` maps a readout position (align_corners grid coordinates) to input pixels.
- * The weights are buffers, not parameters: the core has nothing to train.
+ * Geometry: zero padding, output pixel (i, j) centred on input pixel (stride·i, stride·j); `gridToPixel` maps a
+ * readout position (align_corners grid coordinates) to input pixels. The matrices are buffers, not parameters:
+ * the core has nothing to train. Input: gray images [N, 1, H, W] of the configured size.
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';

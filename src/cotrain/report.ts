@@ -124,6 +124,9 @@ function markdownOf(results: ProtocolResults, s: ReportSummary, svgName: string)
   lines.push(`Accuracies are top-1 in %, means over seeds with ${level}% percentile-bootstrap intervals over seeds. `
     + `Corrupted accuracy is the mean over ${s.corruptions.length} corruptions × ${s.severities} severities. `
     + `Robustness = (1/${s.scored.length})·Σ_c Ā_c(run)/Ā_c(${s.baseline}) (Ā_c: mean over severities and seeds).`, '');
+  if (s.corruptions.includes('frost')) {
+    lines.push('frost uses a procedural ice layer, not the ImageNet-C frost photographs (src/data/corruptions.ts).', '');
+  }
   const unscored = s.corruptions.filter((c) => !s.scored.includes(c));
   if (unscored.length) lines.push(`Left out of the robustness score (a baseline seed has 0% accuracy): ${unscored.join(', ')}.`, '');
   lines.push(`| Run | Seeds | Clean acc. | Corrupted acc. | Robustness vs ${s.baseline} | Neural corr | FEVe |`);
@@ -169,16 +172,19 @@ export function severityCurvesSvg(results: ProtocolResults, s: ReportSummary, op
   ];
   const cols = Math.min(5, panels.length);
   const rows = Math.ceil(panels.length / cols);
-  const pw = 200, ph = 160, m = { l: 40, r: 10, t: 22, b: 30 }, legendH = 30;
+  const pw = 200, ph = 160, m = { l: 40, r: 10, t: 22, b: 30 }, legendH = 48;
   const width = cols * pw, height = legendH + rows * ph;
   const yMax = Math.min(1, Math.max(0.1, ...panels.flatMap((p) => p.curves.flatMap((c) => c.points.map((q) => q.hi)))) * 1.05);
   const yTicks = [0, 0.25, 0.5, 0.75, 1].map((t) => t * yMax);
   const parts: string[] = [];
   const names = Object.keys(results.runs);
+  const level = Math.round(100 * (opts.level ?? 0.95));
+  parts.push(`<text x="10" y="16" font-size="13" font-weight="bold">Top-1 accuracy (%) against severity (0 = clean): `
+    + `mean over seeds, ${level}% bootstrap band</text>`);
   names.forEach((run, i) => {
     const x = 10 + i * Math.max(110, width / names.length);
-    parts.push(`<rect x="${x}" y="9" width="14" height="4" fill="${PALETTE[i % PALETTE.length]}"/>`
-      + `<text x="${x + 18}" y="15" font-size="12">${esc(run)}</text>`);
+    parts.push(`<rect x="${x}" y="29" width="14" height="4" fill="${PALETTE[i % PALETTE.length]}"/>`
+      + `<text x="${x + 18}" y="35" font-size="12">${esc(run)}</text>`);
   });
   panels.forEach((p, k) => {
     const ox = (k % cols) * pw, oy = legendH + Math.floor(k / cols) * ph;

@@ -61,7 +61,7 @@ export async function evaluateRobustness(engine: Engine, model: Layer, data: Dat
   const variants: Variant[] = [{ name: null, severity: 0 }, ...corruptions.flatMap((name) => severities.map((severity) => ({ name, severity })))];
   const hits = new Float64Array(variants.length);
   let n = 0;
-  const wasTraining = model.training;
+  const flags = model.namedModules().map(([, m]) => [m, m.training] as const);
   model.eval();
   // No transform: the loader hands over the dataset's own [0, 1] images, which is what `corrupt` expects.
   const loader = new DataLoader(data, { batchSize: opts.batchSize, shuffle: false });
@@ -74,7 +74,7 @@ export async function evaluateRobustness(engine: Engine, model: Layer, data: Dat
     }
   } finally {
     await loader.close();
-    model.train(wasTraining);
+    for (const [m, t] of flags) m.training = t;
   }
   const acc: Record<string, number[]> = {};
   variants.forEach((v, i) => { if (v.name !== null) (acc[v.name] ??= []).push(hits[i] / n); });

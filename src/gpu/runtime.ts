@@ -301,9 +301,12 @@ export class GpuRuntime {
     const t1 = performance.now();
     await start();
     const t2 = performance.now();
-    if (pending > 0) {
-      // Done by the time we woke: the sleep, not the GPU, set the time; halve the rate rather than learn it.
-      const rate = slept && t2 - t1 < 1 ? 0.5 * this.#msPerDispatch : (t2 - t0) / pending;
+    if (slept && t2 - t1 < 1) {
+      // Done by the time we woke: the estimate was stale (long kernels before, short ones now). Forget it; the
+      // next wait spins once and measures afresh, so a run never keeps oversleeping.
+      this.#msPerDispatch = 0;
+    } else if (pending > 0) {
+      const rate = (t2 - t0) / pending;
       this.#msPerDispatch = this.#msPerDispatch ? 0.7 * this.#msPerDispatch + 0.3 * rate : rate;
     }
     this.#dispatchesAtWait = this.counters.dispatches;
