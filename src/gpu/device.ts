@@ -30,16 +30,34 @@ const INSTALL_HINT =
   'With a GPU, install its Vulkan driver (NVIDIA: the proprietary driver; AMD/Intel: mesa-vulkan-drivers). ' +
   'In a browser, use one with WebGPU enabled.';
 
+/**
+ * One Dawn instance per process, shared by every engine open at the same time and dropped when the last closes.
+ * NOTE: a create() result kept past the last engine keeps Node alive (dawn-gpu/node-webgpu#18); one instance per
+ * engine instead lets an instance be collected while another engine still runs, which can abort the process.
+ */
+let shared: { gpu: GPU; engines: number } | null = null;
+
 async function getGpu(): Promise<{ gpu: GPU; release: () => void }> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return { gpu: nav.gpu, release: () => {} };
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
-  const mod = (await import('webgpu')) as unknown as { create: (o: string[]) => GPU; globals: object };
-  // Dawn's enums (GPUBufferUsage, ...) are needed as globals; they hold no native state.
-  for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-  let gpu: GPU | null = mod.create([]);
-  // NOTE: the create() result must not outlive the engine, or Node never exits (dawn-gpu/node-webgpu#18).
-  return { gpu, release: () => { gpu = null; } };
+  if (!shared) {
+    const mod = (await import('webgpu')) as unknown as { create: (o: string[]) => GPU; globals: object };
+    // Dawn's enums (GPUBufferUsage, ...) are needed as globals; they hold no native state.
+    for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+    shared = { gpu: mod.create([]), engines: 0 };
+  }
+  const s = shared;
+  s.engines++;
+  let released = false;
+  return {
+    gpu: s.gpu,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--s.engines === 0 && shared === s) shared = null;
+    },
+  };
 }
 
 export async function openDevice(opts: DeviceOptions = {}): Promise<OpenedDevice> {
