@@ -116,7 +116,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
     try {
       while (step < totalSteps) {
         const b = await loader.next();
-        const lr = t.schedule.kind === 'plateau' ? schedule.at(b.epoch) : schedule.at(b.epoch);
+        const lr = schedule.at(b.epoch);
         optimizer.lr = lr;
         const loss = engine.scope(() => {
           const x = engine.tensor(b.images, b.shape);
