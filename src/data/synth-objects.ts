@@ -2,7 +2,7 @@
  * synth-objects-64 (data.md §7.1): 64×64 grayscale shapes in 10 classes, each figure and its ground filled
  * with a procedural texture. Pose: rotation U[0, 2π) (none for disk and ring), circumradius U[12, 22] px,
  * centre offset U[−8, 8]² px (scaled with `imageSize`). Luminance: means U[.25, .75] with |Δmean| ≥ .1
- * (≥ .03 in the hard subset), RMS contrast U[.05, .2]. Item i has label i mod 10 and is a pure function of
+ * (≥ .03 in the hard subset), RMS contrast U[.05, .2] (a range option makes an easier set). Item i has label i mod 10 and is a pure function of
  * (seed, split, i), so any split size works and any item regenerates alone.
  */
 import { checkIndex, type Dataset, type Sample } from './dataset.js';
@@ -30,6 +30,8 @@ export interface SynthObjectsOptions {
   /** Figure/ground mean difference down to .03 instead of .1. */
   hard?: boolean;
   families?: readonly TextureFamily[];
+  /** RMS contrast range [lo, hi] of figure and ground textures (data.md: [.05, .2]); lower makes the shapes easier. */
+  rms?: readonly [number, number];
 }
 
 /** Everything about one item: the image, its true object mask (a saliency map) and how it was drawn. */
@@ -57,6 +59,7 @@ export class SynthObjects implements Dataset {
   readonly imageSize: number;
   private readonly minDelta: number;
   private readonly families: readonly TextureFamily[];
+  private readonly rms: readonly [number, number];
   private readonly stream: number;
 
   constructor(options: SynthObjectsOptions = {}) {
@@ -68,6 +71,8 @@ export class SynthObjects implements Dataset {
     this.size = perClass * this.numClasses;
     this.minDelta = options.hard ? 0.03 : 0.1;
     this.families = options.families ?? TEXTURE_FAMILIES;
+    this.rms = options.rms ?? [0.05, 0.2];
+    if (!(this.rms[0] >= 0 && this.rms[1] >= this.rms[0])) throw new RangeError(`SynthObjects: rms range [${this.rms.join(', ')}]`);
     this.stream = nameId(`synth-objects-64/${this.split}`);
   }
 
@@ -109,8 +114,8 @@ export class SynthObjects implements Dataset {
     const figMean = lum.range(0.25, 0.75);
     let groundMean = lum.range(0.25, 0.75);
     while (Math.abs(groundMean - figMean) < this.minDelta) groundMean = lum.range(0.25, 0.75);
-    const figure = { family: lum.pick(this.families), mean: figMean, rms: lum.range(0.05, 0.2) };
-    const ground = { family: lum.pick(this.families), mean: groundMean, rms: lum.range(0.05, 0.2) };
+    const figure = { family: lum.pick(this.families), mean: figMean, rms: lum.range(this.rms[0], this.rms[1]) };
+    const ground = { family: lum.pick(this.families), mean: groundMean, rms: lum.range(this.rms[0], this.rms[1]) };
     const fig = texture(figure.family, n, n, rng.fork(2), figure.mean, figure.rms);
     const bg = texture(ground.family, n, n, rng.fork(3), ground.mean, ground.rms);
     const image = new Float32Array(n * n);

@@ -109,6 +109,18 @@ describe('synth-objects-64', () => {
     expect(Math.min(...deltas)).toBeLessThan(0.1);
   });
 
+  it('an rms range sets the texture contrast and leaves pose, labels and luminance as they were', () => {
+    const faint = new SynthObjects({ perClass: 10, rms: [0.01, 0.02] });
+    for (let i = 0; i < 20; i++) {
+      const a = faint.render(i);
+      const b = train.render(i);
+      for (const part of [a.figure, a.ground]) expect(part.rms >= 0.01 && part.rms <= 0.02).toBe(true);
+      expect(a.pose).toEqual(b.pose);
+      expect([a.figure.mean, a.ground.mean, a.figure.family]).toEqual([b.figure.mean, b.ground.mean, b.figure.family]);
+    }
+    expect(() => new SynthObjects({ rms: [0.2, 0.1] })).toThrow(/rms range/);
+  });
+
   it('scales pose with imageSize', () => {
     const small = new SynthObjects({ imageSize: 32 });
     const o = small.render(5);
