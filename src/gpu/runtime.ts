@@ -55,6 +55,8 @@ export class GpuRuntime {
   #capture: CaptureRecorder | null = null;
   /** Set by enableTimer(): per-pass GPU timestamps. */
   #timer: GpuTimer | null = null;
+  /** Set by startProfile(): every dispatch gets a pass of its own, named here in order. */
+  #profile: string[] | null = null;
   /** Recent GPU ms per dispatch (from completed waits), for sleeping before a wait instead of letting Dawn spin. */
   #msPerDispatch = 0;
   /** Dispatch count at the end of the last completed wait. */
@@ -128,6 +130,7 @@ export class GpuRuntime {
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(gx, gy, gz);
+    if (this.#profile) { this.#profile.push(name); pass.end(); this.#pass = null; }
     if (cap) {
       cap.dispatches.push({ pipeline, bindGroup, grid: [gx, gy, gz], name });
       for (const e of entries) cap.buffers.add((e.resource as GPUBufferBinding).buffer);
@@ -168,6 +171,35 @@ export class GpuRuntime {
     if (!this.#timer) return 0;
     await this.sync();
     return this.#timer.read();
+  }
+
+  /**
+   * Starts a per-kernel GPU profile: each dispatch runs in a pass of its own with timestamps (slower than normal
+   * batching, so it measures kernels, not the step). `stopProfile()` returns GPU ms and counts per kernel.
+   */
+  startProfile(): boolean {
+    if (!this.enableTimer() || this.#capture) return false;
+    this.#profile = [];
+    return true;
+  }
+
+  async stopProfile(): Promise<Map<string, { ms: number; count: number }>> {
+    const names = this.#profile ?? [];
+    this.#profile = null;
+    this.flush();
+    if (!this.#timer) return new Map();
+    await this.sync();
+    const passes = await this.#timer.readPasses();
+    const out = new Map<string, { ms: number; count: number }>();
+    // Passes opened before the profile started come first; the profile's are the last names.length.
+    const mine = passes.slice(passes.length - names.length);
+    names.forEach((n, i) => {
+      const e = out.get(n) ?? { ms: 0, count: 0 };
+      e.ms += mine[i] ?? 0;
+      e.count++;
+      out.set(n, e);
+    });
+    return out;
   }
 
   /** Encodes a buffer copy in order with the dispatches. */
@@ -244,6 +276,7 @@ export class GpuRuntime {
   beginCapture(): void {
     this.check();
     if (this.#capture) throw new GpuValidationError('capture: already capturing');
+    if (this.#profile) throw new GpuValidationError('capture: a profile is running; stop it first');
     this.flush();
     this.#capture = new CaptureRecorder(this.device);
   }

@@ -38,17 +38,22 @@ export class GpuTimer {
 
   /** Total GPU time (ms) of all passes resolved since the last read. */
   async read(): Promise<number> {
+    return (await this.readPasses()).reduce((a, b) => a + b, 0);
+  }
+
+  /** GPU time (ms) of each pass resolved since the last read, in submission order. */
+  async readPasses(): Promise<number[]> {
     const bufs = this.#pending;
     this.#pending = [];
-    let ns = 0n;
+    const out: number[] = [];
     for (const b of bufs) {
       await b.mapAsync(0x1);
       const t = new BigUint64Array(b.getMappedRange());
-      for (let i = 0; i + 1 < t.length; i += 2) if (t[i + 1] > t[i]) ns += t[i + 1] - t[i];
+      for (let i = 0; i + 1 < t.length; i += 2) out.push(t[i + 1] > t[i] ? Number(t[i + 1] - t[i]) / 1e6 : 0);
       b.unmap();
       b.destroy();
     }
-    return Number(ns) / 1e6;
+    return out;
   }
 
   destroy(): void {
