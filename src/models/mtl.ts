@@ -18,7 +18,7 @@ import { Initializer } from '../nn/init.js';
 import { Layer, Sequential } from '../nn/layers.js';
 import { RngStream } from '../util/rng-stream.js';
 import { Gaussian2d, MultiReadout, eluResponse, type ReadoutCallOptions } from './readout.js';
-import { VGG_PRESETS, buildConvHead, buildVggFeatures, captureActivations, toRgb, vggFeatureShape, vggLayers, type VggConfig } from './vgg.js';
+import { VGG_PRESETS, buildConvHead, buildVggFeatures, captureActivations, checkImages, vggFeatureShape, vggLayers, type VggConfig } from './vgg.js';
 
 export interface MtlVggConfig extends Omit<VggConfig, 'inChannels'> {
   /** With a classification head (MTL) or without (single-task neural model). */
@@ -100,7 +100,7 @@ export class MtlVgg extends Layer {
   }
 
   /** The shared block's output (through relu3_1 by default): the readouts' input. */
-  shared(x: Tensor): Tensor { return this.mtl_vgg_core.v1Block.call(toRgb(x, 'MtlVgg')); }
+  shared(x: Tensor): Tensor { return this.mtl_vgg_core.v1Block.call(checkImages(x, 'MtlVgg')); }
 
   /** ELU(readout + eluOffset) + 1 for one session's neurons, from a shared-block map. */
   readResponses(sharedOut: Tensor, session?: string, opts: ReadoutCallOptions = {}): Tensor {

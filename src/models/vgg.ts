@@ -4,7 +4,8 @@
  * models/vgg.py `create_vgg_readout('conv')`, spec originals.md §3.1–3.2):
  *   classifier = Conv1×1(512→4096) ReLU Dropout(0.5) Conv1×1(4096→4096) ReLU Dropout(0.5) Conv1×1(4096→classes)
  *                AdaptiveMaxPool2d(1) Flatten
- * With inChannels 1, gray input [N, 1, H, W] is expanded to the 3 RGB channels (`x.expand(-1, 3, -1, -1)`).
+ * With inChannels 1, gray input [N, 1, H, W] stands for 3 identical RGB channels (`x.expand(-1, 3, -1, -1)`); the
+ * first conv sums its weight over input channels instead of expanding (the same values and gradients).
  * Parameter names are torchvision's (`features.0.weight`, `features.1.running_mean`, …) and the original head's
  * (`classifier.0.weight`, `classifier.3.weight`, `classifier.6.weight`). Init is torchvision's
  * `_initialize_weights`: convs kaiming_normal(fan_out, relu) with zero bias, BN γ = 1, β = 0.
@@ -106,8 +107,9 @@ export function buildVggFeatures(engine: Engine, ini: Initializer, cfg: VggCfg, 
   return vggLayers(cfg, batchNorm).map((l, i) => {
     switch (l.kind) {
       case 'conv':
+        // The first conv takes gray [N, 1, H, W] as three identical channels (see checkImages).
         return new Conv2d(engine, ini, `features.${i}`, l.inC, l.outC,
-          { kernel: 3, padding: 1, bias: true, init: { normalStd: Math.sqrt(2 / (l.outC * 9)) } });
+          { kernel: 3, padding: 1, bias: true, init: { normalStd: Math.sqrt(2 / (l.outC * 9)) }, grayInput: i === 0 });
       case 'bn': return new BatchNorm2d(engine, l.channels);
       case 'relu': return new ReLU(engine);
       case 'pool': return new MaxPool2d(engine, { kernel: 2, stride: 2 });
@@ -132,13 +134,16 @@ export function buildConvHead(engine: Engine, ini: Initializer, path: string, in
   ]);
 }
 
-/** Expands gray [N, 1, H, W] to 3 identical channels; passes [N, 3, H, W] through. `channels` pins the input's. */
-export function toRgb(x: Tensor, what: string, channels?: 1 | 3): Tensor {
+/**
+ * Checks an input image batch: gray [N, 1, H, W] or RGB [N, 3, H, W]; `channels` pins which. Gray stays one
+ * channel: the first conv (grayInput) treats it as 3 identical channels, as `x.expand(-1, 3, -1, -1)` would give.
+ */
+export function checkImages(x: Tensor, what: string, channels?: 1 | 3): Tensor {
   const c = x.shape[1];
   if (x.rank !== 4 || (c !== 1 && c !== 3) || (channels !== undefined && c !== channels)) {
     throw new ShapeError(`${what}: input ${x.describe()} is not [N, ${channels ?? '1 or 3'}, H, W]`);
   }
-  return c === 1 ? expand(x, [x.shape[0], 3, x.shape[2], x.shape[3]]) : x;
+  return x;
 }
 
 /**
@@ -195,7 +200,8 @@ export class VGG extends Layer {
     if (!(Number.isInteger(end) && end >= 0 && end <= this.features.layers.length)) {
       throw new ShapeError(`VGG: cannot stop after ${end} of ${this.features.layers.length} feature layers`);
     }
-    let y = toRgb(x, 'VGG', this.config.inChannels);
+    let y = checkImages(x, 'VGG', this.config.inChannels);
+    if (end === 0 && y.shape[1] === 1) y = expand(y, [y.shape[0], 3, y.shape[2], y.shape[3]]);
     for (const l of this.features.layers.slice(0, end)) y = l.call(y);
     return y;
   }

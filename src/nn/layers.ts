@@ -9,6 +9,7 @@ import { linear } from '../ops/matmul.js';
 import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d } from '../ops/pool2d.js';
 import { dropout } from '../ops/random.js';
 import { elu, relu } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
 import type { RngStream } from '../util/rng-stream.js';
 
 /** A module with one input and one output. `call` runs forward and any hook (activation capture). */
@@ -30,6 +31,12 @@ export type WeightInit = 'default' | 'kaiming' | { normalStd: number };
 export interface Conv2dLayerOptions {
   kernel: Pair; stride?: Pair; padding?: Pair | [number, number, number, number]; dilation?: Pair; groups?: number;
   bias?: boolean; init?: WeightInit;
+  /**
+   * A 1-channel input stands for identical input channels (gray expanded to RGB): the conv then runs on the one
+   * channel with the weight summed over its input channels — the same output and gradients as expanding first,
+   * without the copy and with 1/inC of the first layer's work.
+   */
+  grayInput?: boolean;
 }
 
 export class Conv2d extends Layer {
@@ -52,8 +59,9 @@ export class Conv2d extends Layer {
   }
 
   forward(x: Tensor): Tensor {
-    const { stride, padding, dilation, groups } = this.opts;
-    return conv2d(x, this.weight, this.bias, { stride, padding, dilation, groups });
+    const { stride, padding, dilation, groups, grayInput } = this.opts;
+    const gray = grayInput && x.rank === 4 && x.shape[1] === 1 && this.weight.shape[1] > 1 && (groups ?? 1) === 1;
+    return conv2d(x, gray ? sum(this.weight, 1, true) : this.weight, this.bias, { stride, padding, dilation, groups });
   }
 }
 

@@ -203,12 +203,27 @@ describe('VGG forward', () => {
     });
   }
 
-  it('feeds a gray image to the three RGB filters (same as repeating it into an RGB model of the same seed)', async () => {
+  it('feeds a gray image to the three RGB filters (same values and gradients as repeating it into an RGB model)', async () => {
     const e = eng();
     const x = e.tensor(Float32Array.from(uniform(2 * 40 * 36, 5)), [2, 1, 40, 36]).keep();
     const g = await values(e, () => gray.forward(x));
     const r = await values(e, () => rgb.forward(expand(x, [2, 3, 40, 36])));
-    expectClose(g.v, r.v, { atol: 0, rtol: 0 }, 'gray vs repeated');
+    // The gray path convolves once with the weight summed over RGB: equal up to f32 summation order.
+    expectClose(g.v, r.v, { atol: 1e-5, rtol: 1e-4 }, 'gray vs repeated');
+    // Gradients of the first conv's weight (each RGB slice gets the gray image's) and of the input.
+    const grads = async (m: VGG, input: (xg: Tensor) => Tensor) => {
+      const xg = e.parameter(await readAll(x), [2, 1, 40, 36], 'x');
+      e.scope(() => e.backward(sum(m.forward(input(xg)))));
+      const w = m.features.layers[0] as unknown as { weight: Tensor };
+      const out = { w: await readAll(w.weight.grad!), x: await readAll(xg.grad!) };
+      for (const p of m.parameters()) { p.grad?.dispose(); p.grad = null; }
+      xg.dispose();
+      return out;
+    };
+    const gg = await grads(gray, (xg) => xg);
+    const gr = await grads(rgb, (xg) => expand(xg, [2, 3, 40, 36]));
+    expectClose(gg.w, gr.w, { atol: 1e-4, rtol: 1e-3 }, 'conv1_1 weight grad');
+    expectClose(gg.x, gr.x, { atol: 1e-5, rtol: 1e-3 }, 'input grad');
     x.dispose();
   });
 
