@@ -20,7 +20,7 @@
 //   forward:         [output-pixel tiles folded into x·y (row length tiles_x), groups · output-channel tiles]
 //   backward_input:  [input-pixel tiles folded into x·y (row length tiles_x), groups · input-channel tiles]
 //   backward_weight: [tap tiles, groups · output-channel tiles, splits]
-// Overrides: WG_X, WG_Y.
+// Overrides: WG_X, WG_Y (the host shapes them to the channel and tap counts, at most 64 threads).
 
 struct Conv2dParams {
   n: u32, c: u32, in_h: u32, in_w: u32,

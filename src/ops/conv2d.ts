@@ -25,12 +25,31 @@ export interface Conv2dGeometry {
   oh: number; ow: number;
 }
 
-/** Outputs per thread along each axis (the kernels' register tile) and threads per workgroup along each. */
+/** Outputs per thread along each axis (the kernels' register tile) and threads per workgroup. */
 const TILE = 8;
-const WG = 8;
+const THREADS = 64;
 const MAX_GRID = 65535;
 /** Weight-gradient workgroups to aim for before splitting the reduction over output rows. */
 const MIN_WG_BACKWARD_WEIGHT = 32;
+
+interface WgShape { x: number; y: number }
+
+/** The least power of two ≥ ceil(n / TILE), at most `cap`: threads needed to cover n outputs along one axis. */
+function threadsFor(n: number, cap: number): number {
+  return Math.min(cap, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(n / TILE)))));
+}
+
+/**
+ * Workgroup shape for `channels` along y and pixels along x: as many channel threads as the channels need (at most
+ * 8) and the rest of the 64 along pixels. A fixed 8×8 would leave whole rows of threads idle for the 4–32 channel
+ * layers of small models (and 7/8 of the workgroups' pixels with them).
+ */
+function pixelShape(channels: number): WgShape {
+  const y = threadsFor(channels, 8);
+  return { x: THREADS / y, y };
+}
+
+const overrides = (wg: WgShape) => ({ WG_X: wg.x, WG_Y: wg.y });
 
 function pair(v: number | [number, number] | undefined, dflt: number): [number, number] {
   return v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
@@ -71,24 +90,26 @@ function params(g: Conv2dGeometry, tilesX: number, extra: { has_bias?: number; r
 }
 
 /** Grid for `pixels` along x (folded into x·y past 65,535 tiles) and `channels` per group along z. */
-function pixelGrid(pixels: number, channels: number, groups: number): { grid: [number, number, number]; tilesX: number } {
-  const tiles = Math.ceil(pixels / (TILE * WG));
+function pixelGrid(pixels: number, channels: number, groups: number, wg: WgShape): { grid: [number, number, number]; tilesX: number } {
+  const tiles = Math.ceil(pixels / (TILE * wg.x));
   const tilesX = Math.min(tiles, MAX_GRID);
-  return { grid: [tilesX, Math.ceil(tiles / tilesX), groups * Math.ceil(channels / (TILE * WG))], tilesX };
+  return { grid: [tilesX, Math.ceil(tiles / tilesX), groups * Math.ceil(channels / (TILE * wg.y))], tilesX };
 }
 
 function forwardRaw(x: Tensor, w: Tensor, b: Tensor | null, g: Conv2dGeometry): Tensor {
   const y = x.engine.empty([g.n, g.o, g.oh, g.ow], 'f32', 'conv2d');
-  const { grid, tilesX } = pixelGrid(g.n * g.oh * g.ow, g.o / g.groups, g.groups);
+  const wg = pixelShape(g.o / g.groups);
+  const { grid, tilesX } = pixelGrid(g.n * g.oh * g.ow, g.o / g.groups, g.groups, wg);
   // Without a bias the kernel still needs a buffer bound there; it reads w and multiplies by has_bias = 0.
-  run('conv2d', 'conv2d_forward', { x, w, b: b ?? w, y }, params(g, tilesX, { has_bias: b ? 1 : 0 }), grid);
+  run('conv2d', 'conv2d_forward', { x, w, b: b ?? w, y }, params(g, tilesX, { has_bias: b ? 1 : 0 }), grid, overrides(wg));
   return y;
 }
 
 function backwardInput(dy: Tensor, w: Tensor, g: Conv2dGeometry): Tensor {
   const dx = dy.engine.empty([g.n, g.c, g.h, g.w], 'f32', 'conv2d_backward_input');
-  const { grid, tilesX } = pixelGrid(g.n * g.h * g.w, g.c / g.groups, g.groups);
-  run('conv2d', 'conv2d_backward_input', { dy, w, dx }, params(g, tilesX), grid);
+  const wg = pixelShape(g.c / g.groups);
+  const { grid, tilesX } = pixelGrid(g.n * g.h * g.w, g.c / g.groups, g.groups, wg);
+  run('conv2d', 'conv2d_backward_input', { dy, w, dx }, params(g, tilesX), grid, overrides(wg));
   return dx;
 }
 
@@ -96,8 +117,11 @@ function backwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry): Tensor {
   const e = dy.engine;
   const og = g.o / g.groups;
   const taps = (g.c / g.groups) * g.kh * g.kw;
-  const gx = Math.ceil(taps / (TILE * WG));
-  const gy = g.groups * Math.ceil(og / (TILE * WG));
+  // Threads along taps (x) and output channels (y), each only as many as the weight needs (≤ 64 in all).
+  const wy = threadsFor(og, 8);
+  const wg = { x: threadsFor(taps, THREADS / wy), y: wy };
+  const gx = Math.ceil(taps / (TILE * wg.x));
+  const gy = g.groups * Math.ceil(og / (TILE * wg.y));
   // NOTE: each thread reduces over all N·OH·OW output pixels; with few weight tiles, split that reduction over
   // output rows so enough workgroups run at once, then add the splits up.
   const rows = g.n * g.oh;
@@ -107,7 +131,7 @@ function backwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry): Tensor {
   const perSplit = Math.ceil(rows / want);
   const splits = Math.ceil(rows / perSplit);
   const partial = e.empty([splits, ...wShape], 'f32', 'conv2d_backward_weight');
-  run('conv2d', 'conv2d_backward_weight', { x, dy, dw: partial }, params(g, gx, { rows_per_split: perSplit }), [gx, gy, splits]);
+  run('conv2d', 'conv2d_backward_weight', { x, dy, dw: partial }, params(g, gx, { rows_per_split: perSplit }), [gx, gy, splits], overrides(wg));
   if (splits === 1) {
     const dw = partial.view(wShape);
     partial.dispose();

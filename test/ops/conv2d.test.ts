@@ -38,6 +38,8 @@ const CASES: Case[] = [
   { x: [1, 7, 3, 3], w: [17, 7, 3, 3], bias: true, opts: { padding: 1 }, out: [1, 17, 3, 3] },
   { x: [2, 5, 17, 17], w: [65, 5, 3, 3], bias: true, opts: { padding: 1 }, out: [2, 65, 17, 17] },
   { x: [1, 1, 7, 7], w: [3, 1, 7, 7], bias: true, opts: {}, out: [1, 3, 1, 1] },
+  // Many input channels, few outputs: the input gradient's workgroups are 8 channel threads tall, the forward's 2.
+  { x: [1, 66, 5, 6], w: [9, 66, 3, 3], bias: true, opts: { padding: 1 }, out: [1, 9, 5, 6] },
 ];
 
 const name = (c: Case) => `x${JSON.stringify(c.x)} w${JSON.stringify(c.w)} ${JSON.stringify(c.opts)}`;
