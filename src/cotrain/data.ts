@@ -48,7 +48,7 @@ export interface NeuralData {
 }
 
 function renderSplit(split: SynthSplit, perClass: number, c: CotrainConfig): { set: ImageSet; ds: SynthObjects } {
-  const ds = new SynthObjects({ split, perClass, seed: c.data.seed, imageSize: c.data.imageSize, hard: c.data.hard, families: c.data.families });
+  const ds = new SynthObjects({ split, perClass, seed: c.data.seed, imageSize: c.data.imageSize, hard: c.data.hard, families: c.data.families, rms: c.data.rms });
   const per = c.data.imageSize ** 2;
   const images = new Float32Array(ds.size * per);
   const labels = new Int32Array(ds.size);

@@ -20,6 +20,7 @@ const TINY = {
   data: { trainPerClass: 8, valPerClass: 3, testPerClass: 3 },
   neural: { images: 120, neurons: 16 },
   model: { headWidth: 32 },
+  batchSize: 16,
   evalBatchSize: 30,
   robustness: { corruptions: ['gaussian_noise', 'contrast'], severities: [1, 5] },
   baseline: { maxEpochs: 2 },
@@ -47,7 +48,8 @@ describe('configuration', () => {
     expect(() => parseCotrainConfig({ data: { colour: true } })).toThrow(/field 'data'.*colour/);
     expect(() => parseCotrainConfig({ robustness: { corruptions: ['gaussian_noise', 'rain'] } })).toThrow(/field 'robustness\.corruptions\.1': unknown corruption/);
     expect(() => parseCotrainConfig({ profile: 'huge' })).toThrow(/field 'profile'/);
-    expect(() => parseCotrainConfig({ batchSize: 1000 })).toThrow(/field 'batchSize'/);
+    expect(() => parseCotrainConfig({ batchSize: 5000 })).toThrow(/field 'batchSize'/);
+    expect(() => parseCotrainConfig({ data: { rms: [0.2, 0.1] } })).toThrow(/field 'data\.rms': needs lo ≤ hi/);
   });
 });
 
