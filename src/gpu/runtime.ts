@@ -150,7 +150,8 @@ export class GpuRuntime {
   }
 
   #beginPass(): GPUComputePassEncoder {
-    if (this.#pass && this.#timer?.full) { this.#pass.end(); this.#pass = null; this.flush(); }
+    // A full query set is resolved before the next pass (flush ends an open one), so every pass gets its timestamps.
+    if (this.#timer?.full) this.flush();
     if (!this.#pass) {
       const enc = this.#beginEncoder();
       this.#pass = enc.beginComputePass(this.#timer ? { timestampWrites: this.#timer.passWrites() } : {});
@@ -190,12 +191,13 @@ export class GpuRuntime {
     if (!this.#timer) return new Map();
     await this.sync();
     const passes = await this.#timer.readPasses();
+    if (passes.length < names.length) throw new GpuValidationError(`profile: ${passes.length} timed passes for ${names.length} dispatches`);
     const out = new Map<string, { ms: number; count: number }>();
     // Passes opened before the profile started come first; the profile's are the last names.length.
     const mine = passes.slice(passes.length - names.length);
     names.forEach((n, i) => {
       const e = out.get(n) ?? { ms: 0, count: 0 };
-      e.ms += mine[i] ?? 0;
+      e.ms += mine[i];
       e.count++;
       out.set(n, e);
     });

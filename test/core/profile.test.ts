@@ -33,6 +33,19 @@ describe('per-kernel GPU profile', () => {
     b.dispose();
   });
 
+  it('times every dispatch of a profile longer than the 512 passes of the timer', async () => {
+    const e = eng();
+    if (!e.runtime.startProfile()) return;
+    const x = e.tensor(Float32Array.from(uniform(64, 3)), [64]);
+    let y = x;
+    for (let i = 0; i < 700; i++) { const next = add(y, x); if (y !== x) y.dispose(); y = next; }
+    const prof = await e.runtime.stopProfile();
+    expect([...prof.values()].reduce((s, v) => s + v.count, 0)).toBe(700);
+    expect([...prof.values()].every((v) => v.ms > 0)).toBe(true);
+    y.dispose();
+    x.dispose();
+  });
+
   it('a capture cannot start inside a profile', async () => {
     const e = eng();
     if (!e.runtime.startProfile()) return;
