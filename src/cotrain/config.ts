@@ -1,7 +1,7 @@
 /**
  * The co-training protocol's configuration (JSON), validated with zod so a bad file fails naming the field.
  * `profile` picks the defaults every other field falls back to:
- *   'ci'   — small enough for a 2-core machine with a software GPU (~30 min for 2 seeds): 32 px synth-objects with
+ *   'ci'   — small enough for a 2-core machine with a software GPU (~35 min for 2 seeds): 32 px synth-objects with
  *            faint textures (10 classes, 200 training images per class), a VGG-11-BN at 1/16 width, sim-v1 with 2,000
  *            images and 48 neurons, 12 epochs per run with Adam (see the note there), all 14 TIN-TC corruptions ×
  *            5 severities on 100 test images;
