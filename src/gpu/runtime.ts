@@ -187,7 +187,6 @@ export class GpuRuntime {
   async stopProfile(): Promise<Map<string, { ms: number; count: number }>> {
     const names = this.#profile ?? [];
     this.#profile = null;
-    this.flush();
     if (!this.#timer) return new Map();
     await this.sync();
     const passes = await this.#timer.readPasses();
