@@ -2,7 +2,7 @@
 export { Engine, type EngineStats } from './engine.js';
 export { Tensor, type DType } from './tensor/tensor.js';
 export type { CapturedStep } from './gpu/capture.js';
-export * from './gpu/errors.js';
+export * from './errors.js';
 export * from './ops/index.js';
 export { SGD } from './optim/sgd.js';
 export { Adam } from './optim/adam.js';

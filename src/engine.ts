@@ -6,7 +6,7 @@
 import { openDevice, type DeviceOptions } from './gpu/device.js';
 import { GpuRuntime } from './gpu/runtime.js';
 import type { CapturedStep } from './gpu/capture.js';
-import { LimitError, ShapeError } from './gpu/errors.js';
+import { LimitError, ShapeError } from './errors.js';
 import { Storage, Tensor, type DType } from './tensor/tensor.js';
 import { checkShape, fmt, numel, type Shape } from './tensor/shape.js';
 import { Tape, flowsGrad, type GradFn } from './autograd/tape.js';

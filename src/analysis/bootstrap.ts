@@ -2,7 +2,7 @@
  * Percentile bootstrap confidence intervals over independent runs (seeds), drawn from the counter-based RNG so an
  * interval is reproducible from its seed alone.
  */
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { randUniform, streamKey } from '../ref/random.js';
 
 export interface BootstrapOptions {

@@ -3,7 +3,7 @@
  * `corr` (z-scores with ddof-0 std + eps; nnvision `get_correlations` maps NaN to 0) and plain Pearson r (scipy
  * `pearsonr`, as Brain-Score uses).
  */
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { checkPredictions, repeatMean, type RepeatedResponses } from './repeats.js';
 
 export function mean(x: ArrayLike<number>, n = x.length): number {

@@ -3,7 +3,7 @@
  * images × norms) as an image for encodePng, and the Fig. 7 scatter of normalised norm ratios as SVG.
  */
 import type { Image } from '../data/dataset.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 
 /**
  * Tiles [C, H, W] laid out row by row with `pad` white pixels between them. Each tile is stretched on its own,

@@ -22,7 +22,7 @@
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { CapturedStep } from '../gpu/capture.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { Layer } from '../nn/layers.js';
 import { dims8, expectF32, grid1d, run } from '../ops/dispatch.js';
 import { add, addScalar, affine, clamp, div, mul, pow, reciprocal, scale, sqrt, square, sub } from '../ops/elementwise.js';
@@ -98,7 +98,7 @@ export function layerOutput(model: Layer, name: string): (x: Tensor) => Tensor {
         layer.hook = prev;
       }
       const out = got.y;
-      if (!out) throw new ShapeError(`reconstruct: layer '${name}' did not run in the forward pass (it is not reached through Layer.call)`);
+      if (!out) throw new ArgumentError(`reconstruct: layer '${name}' did not run in the forward pass (it is not reached through Layer.call)`);
       // A recorded view in the caller's scope, so the result is owned like any op output.
       const y = reshape(out, out.shape);
       out.dispose();
@@ -109,7 +109,7 @@ export function layerOutput(model: Layer, name: string): (x: Tensor) => Tensor {
   if (typeof acts === 'function') {
     return (x) => {
       const y = acts.call(model, x, [name]).get(name);
-      if (!y) throw new ShapeError(`reconstruct: the model has no layer '${name}'`);
+      if (!y) throw new ArgumentError(`reconstruct: the model has no layer '${name}'`);
       return y;
     };
   }
@@ -188,7 +188,7 @@ export class Reconstruction {
     }
     const oneOf = <T extends string>(what: string, v: T | undefined, allowed: readonly T[]): T => {
       const got = v ?? allowed[0];
-      if (!allowed.includes(got)) throw new ShapeError(`reconstruct: ${what} must be ${allowed.join(' or ')}, got '${got}'`);
+      if (!allowed.includes(got)) throw new ArgumentError(`reconstruct: ${what} must be ${allowed.join(' or ')}, got '${got}'`);
       return got;
     };
     this.optimizer = oneOf('optimizer', opts.optimizer, ['sgd', 'adam']);
@@ -198,9 +198,9 @@ export class Reconstruction {
     this.#betas = opts.betas ?? [0.9, 0.999];
     this.#eps = opts.eps ?? 1e-8;
     const sigma = opts.blurSigma ?? 1;
-    if (!(this.lr > 0)) throw new ShapeError(`reconstruct: lr must be > 0, got ${this.lr}`);
-    if (!(sigma >= 0)) throw new ShapeError(`reconstruct: blurSigma must be ≥ 0, got ${sigma}`);
-    if (this.#betas.some((b) => !(b >= 0 && b < 1))) throw new ShapeError(`reconstruct: betas [${this.#betas.join(', ')}] not in [0, 1)`);
+    if (!(this.lr > 0)) throw new ArgumentError(`reconstruct: lr must be > 0, got ${this.lr}`);
+    if (!(sigma >= 0)) throw new ArgumentError(`reconstruct: blurSigma must be ≥ 0, got ${sigma}`);
+    if (this.#betas.some((b) => !(b >= 0 && b < 1))) throw new ArgumentError(`reconstruct: betas [${this.#betas.join(', ')}] not in [0, 1)`);
     this.engine = e;
     this.norms = norms;
     this.#capture = opts.capture ?? true;
@@ -315,7 +315,7 @@ export class Reconstruction {
    * step is submitted at once; every 16 steps the loop waits for the GPU (no readback) so it never runs far ahead.
    */
   async run(steps: number, opts: { every?: number; onSnapshot?: (s: Snapshot) => void | Promise<void> } = {}): Promise<Snapshot> {
-    if (!(Number.isInteger(steps) && steps >= 0)) throw new ShapeError(`reconstruct: steps must be a non-negative integer, got ${steps}`);
+    if (!(Number.isInteger(steps) && steps >= 0)) throw new ArgumentError(`reconstruct: steps must be a non-negative integer, got ${steps}`);
     for (let i = 1; i <= steps; i++) {
       this.step();
       this.engine.runtime.flush();

@@ -2,7 +2,7 @@
  * Repeated responses as stored by neuralset-v0 and Cadena's file: [reps, images, neurons], NaN where a repeat was
  * not recorded. Every metric uses, per neuron and image, only the recorded repeats.
  */
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 
 export interface RepeatedResponses {
   /** C-order [reps, images, neurons]; NaN = missing repeat. */

@@ -3,7 +3,7 @@
  * (1/C)·Σ_c Ā_c(model)/Ā_c(Baseline), Ā_c the mean accuracy on corruption c over severity levels and seeds
  * (C = 14 for TIN-TC). The formula is from the paper; the public code only logs the per-level accuracies.
  */
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { bootstrapGroups, type BootstrapOptions, type BootstrapResult } from './bootstrap.js';
 
 /** Accuracies per corruption name, indexed [level][seed]; every level of one model has the same seeds. */
@@ -68,12 +68,12 @@ export function robustnessScoreCI(model: CorruptionAccuracies, baseline: Corrupt
 function meanAccuracy(levels: readonly (readonly number[])[], c: string): number {
   let s = 0, n = 0;
   for (const level of levels) for (const a of level) { s += a; n++; }
-  if (n === 0) throw new ShapeError(`robustnessScore: no accuracies for '${c}'`);
+  if (n === 0) throw new ArgumentError(`robustnessScore: no accuracies for '${c}'`);
   return s / n;
 }
 
 function checkCorruptions(model: CorruptionAccuracies, baseline: CorruptionAccuracies, corruptions: readonly string[]): string[] {
-  if (corruptions.length === 0) throw new ShapeError('robustnessScore: no corruptions');
+  if (corruptions.length === 0) throw new ArgumentError('robustnessScore: no corruptions');
   for (const c of corruptions) {
     if (!model[c]) throw new ShapeError(`robustnessScore: model has no accuracies for '${c}'`);
     if (!baseline[c]) throw new ShapeError(`robustnessScore: baseline has no accuracies for '${c}'`);

@@ -8,7 +8,7 @@
  * Everything here is plain CPU work on [C, H, W] images and [H·W] masks (a mask applies to every channel).
  */
 import { readFileSync } from 'node:fs';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { DataError } from '../data/dataset.js';
 import { decodeImage, isPng } from '../data/image-io.js';
 import { npyToFloat64, parseNpy } from '../data/npy.js';

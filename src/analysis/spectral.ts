@@ -5,7 +5,7 @@
  * reweighted frequencies, its reconstruction and the control would match.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { amplitudeTransfer } from '../ops/fft.js';
 import { expand, reshape } from '../ops/movement.js';
 

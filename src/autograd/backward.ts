@@ -4,7 +4,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { add } from '../ops/elementwise.js';
 

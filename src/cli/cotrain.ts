@@ -5,14 +5,14 @@
 import { Engine } from '../engine.js';
 import { loadCotrainConfig, parseCotrainConfig, type CotrainConfig } from '../cotrain/config.js';
 import { runCotrain } from '../cotrain/protocol.js';
-import { CotrainConfigError } from '../cotrain/config.js';
+import { ConfigError } from '../errors.js';
 
 export interface CotrainArgs { config?: string; out: string; seeds?: number; progress: boolean }
 
 export function cotrainConfigFrom(opts: { config?: string; seeds?: number }): CotrainConfig {
   const cfg = opts.config ? loadCotrainConfig(opts.config) : parseCotrainConfig({});
   if (opts.seeds !== undefined) {
-    if (!(Number.isInteger(opts.seeds) && opts.seeds >= 1)) throw new CotrainConfigError(`--seeds: ${opts.seeds} is not a positive integer`);
+    if (!(Number.isInteger(opts.seeds) && opts.seeds >= 1)) throw new ConfigError(`--seeds: ${opts.seeds} is not a positive integer`);
     cfg.seeds = opts.seeds;
   }
   return cfg;

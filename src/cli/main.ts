@@ -1,6 +1,6 @@
 /** The `cortexgpu` command line. Subcommands are thin: they parse options and call the library. */
 import { Command, InvalidArgumentError } from 'commander';
-import { CortexError } from '../gpu/errors.js';
+import { CortexError } from '../errors.js';
 import { Engine } from '../engine.js';
 import { evalCommand, trainCommand } from './train.js';
 import { corruptCommand } from './corrupt.js';

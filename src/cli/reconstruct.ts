@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../engine.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ConfigError } from '../errors.js';
 import { Reconstruction, type NormConstraint } from '../analysis/reconstruct.js';
 import { ratioScatterSvg, tileGrid, type ScatterSeries } from '../analysis/reconstruct-figures.js';
 import { binarizeSaliency, normalizedNormRatio, readSaliencyMap, saliencyMask } from '../analysis/saliency.js';
@@ -83,7 +83,7 @@ function loadWeights(path: string, model: Layer, mtlSplit: number): void {
 
 function buildModel(engine: Engine, spec: string, mtlSplit: number): NamedModel {
   const m = /^([^=]+)=([^:]+)(?::(.+))?$/.exec(spec);
-  if (!m) throw new ShapeError(`reconstruct: model '${spec}' is not name=preset or name=preset:weights.safetensors`);
+  if (!m) throw new ConfigError(`reconstruct: model '${spec}' is not name=preset or name=preset:weights.safetensors`);
   const [, name, preset, weights] = m;
   let model: Layer;
   let channels: number;
@@ -96,7 +96,7 @@ function buildModel(engine: Engine, spec: string, mtlSplit: number): NamedModel 
     model = new GRCNN(engine, { ...cfg });
     channels = cfg.inChannels;
   } else {
-    throw new ShapeError(`reconstruct: unknown preset '${preset}' (${[...Object.keys(VGG_PRESETS), ...Object.keys(GRCNN_PRESETS)].join(', ')})`);
+    throw new ConfigError(`reconstruct: unknown preset '${preset}' (${[...Object.keys(VGG_PRESETS), ...Object.keys(GRCNN_PRESETS)].join(', ')})`);
   }
   if (weights) loadWeights(weights, model, mtlSplit);
   return { name, model, channels };
@@ -109,7 +109,7 @@ function loadTargets(a: ReconstructArgs, channels: number, size: number): Target
   const per = size * size;
   if (a.images?.length) {
     if (a.saliency && a.saliency.length !== a.images.length) {
-      throw new ShapeError(`reconstruct: ${a.saliency.length} saliency maps for ${a.images.length} images`);
+      throw new ConfigError(`reconstruct: ${a.saliency.length} saliency maps for ${a.images.length} images`);
     }
     const clean = new Float32Array(a.images.length * channels * per);
     const masks = a.images.map((path, i) => {
@@ -148,7 +148,7 @@ export async function reconstructCommand(a: ReconstructArgs): Promise<void> {
   const norms = [...(a.norms ?? [5, 15, 60])];
   const steps = a.steps ?? 1000;
   const size = a.size ?? 64;
-  if (!a.models.length) throw new ShapeError('reconstruct: no models');
+  if (!a.models.length) throw new ConfigError('reconstruct: no models');
   mkdirSync(a.out, { recursive: true });
   const engine = await Engine.create();
   const models: NamedModel[] = [];
@@ -156,7 +156,7 @@ export async function reconstructCommand(a: ReconstructArgs): Promise<void> {
     for (const spec of a.models) models.push(buildModel(engine, spec, a.mtlSplit ?? 17));
     const channels = models[0].channels;
     const odd = models.find((m) => m.channels !== channels);
-    if (odd) throw new ShapeError(`reconstruct: model ${odd.name} takes ${odd.channels} channels, ${models[0].name} ${channels}`);
+    if (odd) throw new ConfigError(`reconstruct: model ${odd.name} takes ${odd.channels} channels, ${models[0].name} ${channels}`);
     const per = size * size;
     const t = loadTargets(a, channels, size);
     const n = t.masks.length;

@@ -11,12 +11,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CortexError } from '../gpu/errors.js';
+import { ConfigError } from '../errors.js';
 import { CORRUPTIONS } from '../data/corruptions.js';
 import { TIN_TC_CORRUPTIONS } from '../analysis/robustness.js';
 import { TEXTURE_FAMILIES } from '../data/textures.js';
-
-export class CotrainConfigError extends CortexError {}
 
 const pos = () => z.number().positive();
 const int = () => z.number().int();
@@ -203,28 +201,28 @@ function deepMerge(base: unknown, over: unknown): unknown {
 
 export function parseCotrainConfig(raw: unknown, where = 'config'): CotrainConfig {
   const input = raw ?? {};
-  if (!isPlainObject(input)) throw new CotrainConfigError(`${where}: the configuration must be a JSON object`);
+  if (!isPlainObject(input)) throw new ConfigError(`${where}: the configuration must be a JSON object`);
   const profile = input.profile ?? 'ci';
-  if (profile !== 'ci' && profile !== 'full') throw new CotrainConfigError(`${where}: field 'profile': must be 'ci' or 'full', got ${JSON.stringify(profile)}`);
+  if (profile !== 'ci' && profile !== 'full') throw new ConfigError(`${where}: field 'profile': must be 'ci' or 'full', got ${JSON.stringify(profile)}`);
   const r = cotrainConfigSchema.safeParse(deepMerge(structuredClone(COTRAIN_PROFILES[profile]), input));
   if (!r.success) {
     const msgs = r.error.issues.map((i) => {
       const keys = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
       return `${where}: field '${i.path.join('.') || '(root)'}': ${i.message}${keys}`;
     });
-    throw new CotrainConfigError(msgs.join('\n'));
+    throw new ConfigError(msgs.join('\n'));
   }
   const c = r.data;
   // synth-objects has 10 classes; every loader drops its last partial batch.
   if (c.batchSize > c.data.trainPerClass * 10) {
-    throw new CotrainConfigError(`${where}: field 'batchSize': ${c.batchSize} exceeds the ${c.data.trainPerClass * 10} training images`);
+    throw new ConfigError(`${where}: field 'batchSize': ${c.batchSize} exceeds the ${c.data.trainPerClass * 10} training images`);
   }
   return c;
 }
 
 export function loadCotrainConfig(path: string): CotrainConfig {
   let raw: unknown;
-  try { raw = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new CotrainConfigError(`${path}: ${(e as Error).message}`); }
+  try { raw = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new ConfigError(`${path}: ${(e as Error).message}`); }
   return parseCotrainConfig(raw, path);
 }
 

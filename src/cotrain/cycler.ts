@@ -11,7 +11,7 @@
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { add } from '../ops/elementwise.js';
 
 export interface CycleTask {

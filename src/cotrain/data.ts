@@ -13,7 +13,7 @@ import { SynthObjects, type SynthSplit } from '../data/synth-objects.js';
 import { simV1, synthStimuli, type SimV1 } from '../data/sim-v1.js';
 import { compose, normalizeImage, randomCrop, randomHflip, randomRotation, type Transform } from '../data/transforms.js';
 import { repeatMean, repeated, selectImages, type RepeatedResponses } from '../analysis/repeats.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ConfigError, ShapeError } from '../errors.js';
 import type { CotrainConfig } from './config.js';
 import type { CycleTask } from './cycler.js';
 
@@ -69,7 +69,7 @@ export function buildClassification(c: CotrainConfig): ClassificationData {
   const n = train.set.images.length;
   const mean = s / n;
   const std = Math.sqrt(Math.max(ss / n - mean * mean, 0));
-  if (!(std > 0)) throw new ShapeError('cotrain: the training images are constant');
+  if (!(std > 0)) throw new ArgumentError('cotrain: the training images are constant');
   return { train: train.set, val, test, numClasses: train.ds.numClasses, classNames: train.ds.classNames, mean, std, size: c.data.imageSize };
 }
 
@@ -120,7 +120,7 @@ export function buildNeural(c: CotrainConfig): NeuralData {
   if (new Set(sessions.map((s) => s.key)).size !== sessions.length) throw new ShapeError('cotrain: sim-v1 sessions are not contiguous neuron ranges');
   const nVal = Math.max(1, Math.round(sim.trainIndices.length * n.valFraction));
   if (sim.trainIndices.length - nVal < c.batchSize) {
-    throw new ShapeError(`cotrain: sim-v1 leaves ${sim.trainIndices.length - nVal} training images, fewer than batchSize ${c.batchSize}`);
+    throw new ConfigError(`cotrain: sim-v1 leaves ${sim.trainIndices.length - nVal} training images, fewer than batchSize ${c.batchSize}`);
   }
   // The validation images are the last of sim-v1's training split (the stimuli are exchangeable draws).
   const train = sim.trainIndices.slice(0, sim.trainIndices.length - nVal);

@@ -12,7 +12,7 @@
  */
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 
 export type MetricMode = 'max' | 'min';
 

@@ -29,7 +29,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import type { Layer } from '../nn/layers.js';
 import { Adam } from '../optim/adam.js';
 import { clamp, log, mul, scale, sub, add } from '../ops/elementwise.js';

@@ -23,7 +23,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { Layer } from '../nn/layers.js';
 import { matmul } from '../ops/matmul.js';
 import { addScalar, mul, relu, sqrt, square, sub } from '../ops/elementwise.js';

@@ -12,7 +12,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { add, addScalar, exp, log, mul, reciprocal, scale, sqrt, square, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
@@ -80,10 +80,10 @@ export class UncertaintyWeighting extends Module {
   constructor(engine: Engine, tasks: Readonly<Record<string, WeightedLossKind>>) {
     super(engine);
     const entries = Object.entries(tasks);
-    if (!entries.length) throw new ShapeError('UncertaintyWeighting: no tasks');
+    if (!entries.length) throw new ArgumentError('UncertaintyWeighting: no tasks');
     for (const [task, kind] of entries) {
       // Dots would split the dotted state-dict names.
-      if (!task || task.includes('.')) throw new ShapeError(`UncertaintyWeighting: task name '${task}' must be non-empty and contain no '.'`);
+      if (!task || task.includes('.')) throw new ArgumentError(`UncertaintyWeighting: task name '${task}' must be non-empty and contain no '.'`);
       const holder = this.child(task, new LogWeight(engine));
       this.#tasks.set(task, { kind, logW: holder.log_w });
     }
@@ -121,7 +121,7 @@ export class UncertaintyWeighting extends Module {
 
   #get(task: string): { kind: WeightedLossKind; logW: Tensor } {
     const t = this.#tasks.get(task);
-    if (!t) throw new ShapeError(`UncertaintyWeighting: unknown task '${task}' (have ${this.tasks().join(', ')})`);
+    if (!t) throw new ArgumentError(`UncertaintyWeighting: unknown task '${task}' (have ${this.tasks().join(', ')})`);
     return t;
   }
 }
@@ -141,7 +141,7 @@ class LogWeight extends Module {
  */
 export function scaledPoissonLoss(pred: Tensor, target: Tensor, trainSize: number): Tensor {
   const b = pred.shape[0];
-  if (!(trainSize > 0 && b > 0)) throw new ShapeError(`scaledPoissonLoss: training size ${trainSize} and batch ${b} must be positive`);
+  if (!(trainSize > 0 && b > 0)) throw new ArgumentError(`scaledPoissonLoss: training size ${trainSize} and batch ${b} must be positive`);
   return pred.engine.scope(() => scale(poissonLoss(pred, target), Math.sqrt(trainSize / b)));
 }
 

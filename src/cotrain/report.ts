@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bootstrapCI, type BootstrapResult } from '../analysis/bootstrap.js';
 import { robustnessScore, robustnessScoreCI, type CorruptionAccuracies } from '../analysis/robustness.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError } from '../errors.js';
 import type { ProtocolResults, RunSeedResult } from './results.js';
 
 export interface ReportOptions {
@@ -52,20 +52,20 @@ const mean = (x: readonly number[]): number => x.reduce((a, b) => a + b, 0) / x.
 /** Checks the results and returns the corruptions of the score and the number of severities. */
 function checkResults(results: ProtocolResults): { corruptions: string[]; severities: number } {
   const base = results.runs[results.baseline];
-  if (!base) throw new ShapeError(`writeReport: baseline '${results.baseline}' is not among the runs (${Object.keys(results.runs).join(', ')})`);
+  if (!base) throw new ArgumentError(`writeReport: baseline '${results.baseline}' is not among the runs (${Object.keys(results.runs).join(', ')})`);
   for (const [run, seeds] of Object.entries(results.runs)) {
-    if (seeds.length === 0) throw new ShapeError(`writeReport: run '${run}' has no seeds`);
+    if (seeds.length === 0) throw new ArgumentError(`writeReport: run '${run}' has no seeds`);
   }
   const corruptions = Object.keys(base[0].acc);
-  if (corruptions.length === 0) throw new ShapeError(`writeReport: baseline '${results.baseline}' has no corrupted accuracies`);
+  if (corruptions.length === 0) throw new ArgumentError(`writeReport: baseline '${results.baseline}' has no corrupted accuracies`);
   const severities = base[0].acc[corruptions[0]].length;
-  if (severities === 0) throw new ShapeError(`writeReport: baseline '${results.baseline}' has no severities for '${corruptions[0]}'`);
+  if (severities === 0) throw new ArgumentError(`writeReport: baseline '${results.baseline}' has no severities for '${corruptions[0]}'`);
   for (const [run, seeds] of Object.entries(results.runs)) {
     for (const s of seeds) {
       for (const c of corruptions) {
         const levels = s.acc[c];
-        if (!levels) throw new ShapeError(`writeReport: run '${run}' seed ${s.seed} has no accuracies for '${c}'`);
-        if (levels.length !== severities) throw new ShapeError(`writeReport: run '${run}' seed ${s.seed} '${c}' has ${levels.length} severities, expected ${severities}`);
+        if (!levels) throw new ArgumentError(`writeReport: run '${run}' seed ${s.seed} has no accuracies for '${c}'`);
+        if (levels.length !== severities) throw new ArgumentError(`writeReport: run '${run}' seed ${s.seed} '${c}' has ${levels.length} severities, expected ${severities}`);
       }
     }
   }
@@ -90,7 +90,7 @@ export function summarize(results: ProtocolResults, opts: ReportOptions = {}): R
   const baseAcc = byLevel(baseSeeds, corruptions);
   // A baseline seed at 0% on a corruption makes Ā_c(run)/Ā_c(baseline) undefined in some bootstrap replicates.
   const scored = corruptions.filter((c) => baseSeeds.every((b) => mean(b.acc[c]) > 0));
-  if (scored.length === 0) throw new ShapeError(`writeReport: the baseline '${results.baseline}' has 0% accuracy on every corruption; no robustness score`);
+  if (scored.length === 0) throw new ArgumentError(`writeReport: the baseline '${results.baseline}' has 0% accuracy on every corruption; no robustness score`);
   const rows = Object.entries(results.runs).map(([run, seeds]): RunSummary => {
     const acc = byLevel(seeds, corruptions);
     const neural = seeds.every((s) => s.neural)

@@ -20,7 +20,7 @@ import { corrupt, CORRUPTIONS, type SeverityTable } from '../data/corruptions.js
 import { Rng } from '../data/rng.js';
 import { TIN_TC_CORRUPTIONS } from '../analysis/robustness.js';
 import { topk } from '../train/evaluate.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 
 export interface RobustnessOptions {
   /** Default: the 14 TIN-TC corruptions of the paper. */
@@ -52,12 +52,12 @@ export async function evaluateRobustness(engine: Engine, model: Layer, data: Dat
   const corruptions = opts.corruptions ?? TIN_TC_CORRUPTIONS;
   const severities = opts.severities ?? [1, 2, 3, 4, 5];
   for (const c of corruptions) {
-    if (!(CORRUPTIONS as readonly string[]).includes(c)) throw new ShapeError(`evaluateRobustness: unknown corruption '${c}'`);
+    if (!(CORRUPTIONS as readonly string[]).includes(c)) throw new ArgumentError(`evaluateRobustness: unknown corruption '${c}'`);
   }
   for (const s of severities) {
-    if (!Number.isInteger(s) || s < 1 || s > 5) throw new ShapeError(`evaluateRobustness: severity ${s} is not 1…5`);
+    if (!Number.isInteger(s) || s < 1 || s > 5) throw new ArgumentError(`evaluateRobustness: severity ${s} is not 1…5`);
   }
-  if (new Set(corruptions).size !== corruptions.length) throw new ShapeError('evaluateRobustness: a corruption is listed twice');
+  if (new Set(corruptions).size !== corruptions.length) throw new ArgumentError('evaluateRobustness: a corruption is listed twice');
   const variants: Variant[] = [{ name: null, severity: 0 }, ...corruptions.flatMap((name) => severities.map((severity) => ({ name, severity })))];
   const hits = new Float64Array(variants.length);
   let n = 0;

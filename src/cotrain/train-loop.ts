@@ -9,12 +9,10 @@ import type { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { CortexError } from '../gpu/errors.js';
+import { NonFiniteLossError } from '../errors.js';
 import type { Recipe } from './config.js';
 import { BatchCycler, LossAccumulator, type CycleTask } from './cycler.js';
 import { TrainingControl, type MetricMode } from './early-stopping.js';
-
-export class NonFiniteTrainingError extends CortexError {}
 
 export function buildOptimizer(r: Recipe, params: Tensor[]): Optimizer {
   return r.optimizer === 'sgd'
@@ -77,7 +75,7 @@ export async function trainLoop(engine: Engine, o: LoopOptions): Promise<LoopRes
       for (let i = 0; i < o.cyclesPerEpoch; i++) acc.add(await cycler.cycle());
       const losses = await acc.means();
       const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
-      if (bad) throw new NonFiniteTrainingError(`${o.name}: epoch ${control.stopping.epoch + 1}: the '${bad[0]}' loss is ${bad[1]}`);
+      if (bad) throw new NonFiniteLossError(`${o.name}: epoch ${control.stopping.epoch + 1}: the '${bad[0]}' loss is ${bad[1]}`);
       const metric = await o.evaluate();
       const d = control.endEpoch(metric);
       const rec = { epoch: control.stopping.epoch, lr: optimizer.lr, metric, losses, action: d.action, seconds: (performance.now() - t0) / 1000 };

@@ -20,7 +20,7 @@
  *   (imagecorruptions' gray path raises an IndexError there).
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { gaussianNoise, impulseNoise, shotNoise, speckleNoise, type CorruptKey } from '../ops/corrupt-noise.js';
 import { arange, defocusBlur, gaussianBlur, glassBlur, motionAngles, motionBlur, zoomBlur } from '../ops/corrupt-blur.js';
 import { fog, frost, snow } from '../ops/corrupt-weather.js';
@@ -154,11 +154,11 @@ function isName(name: string): name is CorruptionName {
 /** Corrupts images [N, C, H, W] in [0, 1] with `name` at `severity` 1…5; a new tensor, not differentiable. */
 export function corrupt(images: Tensor, name: string, severity: number, opts: CorruptOptions): Tensor {
   if (!isName(name)) throw new ShapeError(`corrupt: unknown corruption '${name}' (one of ${CORRUPTIONS.join(', ')})`);
-  if (!Number.isInteger(severity) || severity < 1 || severity > 5) throw new ShapeError(`corrupt ${name}: severity must be 1…5, got ${severity}`);
+  if (!Number.isInteger(severity) || severity < 1 || severity > 5) throw new ArgumentError(`corrupt ${name}: severity must be 1…5, got ${severity}`);
   const { seed, firstIndex = 0, table = 224 } = opts;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ShapeError(`corrupt ${name}: seed must be a u32, got ${seed}`);
-  if (!Number.isInteger(firstIndex) || firstIndex < 0) throw new ShapeError(`corrupt ${name}: firstIndex must be an integer ≥ 0, got ${firstIndex}`);
-  if (table !== 64 && table !== 224) throw new ShapeError(`corrupt ${name}: table must be 64 or 224, got ${String(table)}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentError(`corrupt ${name}: seed must be a u32, got ${seed}`);
+  if (!Number.isInteger(firstIndex) || firstIndex < 0) throw new ArgumentError(`corrupt ${name}: firstIndex must be an integer ≥ 0, got ${firstIndex}`);
+  if (table !== 64 && table !== 224) throw new ArgumentError(`corrupt ${name}: table must be 64 or 224, got ${String(table)}`);
   const key = corruptionKey(name, severity, seed, firstIndex);
   return images.engine.noGrad(() => APPLY[name](images, SEVERITIES[table][name][severity - 1], key, table));
 }

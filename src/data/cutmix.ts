@@ -4,7 +4,7 @@
  * re-set to the kept area 1 − box/(W·H) (the clipped-box correction of later versions), and the soft targets
  * are λ·onehot(y) + (1−λ)·onehot(y[π]), so a plain soft-target CE gives the paper's mixed loss.
  */
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import type { Batch, BatchTransform } from './loader.js';
 import type { Rng } from './rng.js';
 
@@ -70,7 +70,7 @@ export function cutmix(images: Float32Array, shape: readonly [number, number, nu
   const targets = new Float32Array(n * numClasses);
   for (let i = 0; i < n; i++) {
     for (const l of [labels[i], labels[perm[i]]]) {
-      if (!(l >= 0 && l < numClasses)) throw new ShapeError(`cutmix: label ${l} outside ${numClasses} classes`);
+      if (!(l >= 0 && l < numClasses)) throw new ArgumentError(`cutmix: label ${l} outside ${numClasses} classes`);
     }
     targets[i * numClasses + labels[i]] += lambda;
     targets[i * numClasses + labels[perm[i]]] += 1 - lambda;

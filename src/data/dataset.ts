@@ -1,5 +1,5 @@
 /** The dataset contract shared by every image source, and the errors the data layer throws. */
-import { CortexError } from '../gpu/errors.js';
+import { CortexError } from '../errors.js';
 import { Rng } from './rng.js';
 
 /** [channels, height, width]. */

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { CorruptImageError, type Image } from './dataset.js';
 
 /** 1 = luminance (ITU-R 601 weights, as PIL's 'L' and torchvision's Grayscale), 3 = RGB (alpha dropped). */

@@ -9,7 +9,7 @@
 import { permutation, quantileSorted } from '../analysis/bootstrap.js';
 import { median } from '../analysis/ceiling.js';
 import { mean as mean1, variance } from '../analysis/correlation.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { pcg3d, randUniform, streamKey } from '../ref/random.js';
 import type { NeuralSet } from './neuralset.js';
 import { SynthObjects } from './synth-objects.js';
@@ -168,11 +168,11 @@ export function simV1(opts: SimV1Options = {}): SimV1 {
   const sessions = opts.sessions ?? 2;
   const gainShape = opts.gainShape ?? null;
   for (const [name, v] of Object.entries({ images: N, neurons: K, repeats: R, size: S, sessions })) {
-    if (!Number.isInteger(v) || v < 1) throw new ShapeError(`simV1: ${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`simV1: ${name} must be a positive integer, got ${v}`);
   }
   if (R < 2) throw new ShapeError(`simV1: repeats must be ≥ 2, got ${R}`);
-  if (gainShape !== null && (!Number.isInteger(gainShape) || gainShape < 1)) throw new ShapeError(`simV1: gainShape must be a positive integer, got ${gainShape}`);
-  if (N * R * (gainShape ?? 1) > 2 ** 32) throw new ShapeError(`simV1: ${N} images × ${R} repeats exceed the RNG counter range`);
+  if (gainShape !== null && (!Number.isInteger(gainShape) || gainShape < 1)) throw new ArgumentError(`simV1: gainShape must be a positive integer, got ${gainShape}`);
+  if (N * R * (gainShape ?? 1) > 2 ** 32) throw new ArgumentError(`simV1: ${N} images × ${R} repeats exceed the RNG counter range`);
   const source = opts.imageSource ?? ((i: number) => deadLeaves(seed, i, S));
   const imageType = opts.imageType ?? (() => (opts.imageSource ? 'external' : 'dead-leaves'));
   const P = S * S;
@@ -207,7 +207,7 @@ export function simV1(opts: SimV1Options = {}): SimV1 {
     const { d, c50 } = drive(images, N, S, { x, y, theta, freq, sigma, gamma, phase, cell, normalised: normalised.has(k) });
     const threshold = quantileSorted(Float64Array.from(d).sort(), 0.4);
     const dStd = Math.sqrt(variance(d));
-    if (!(dStd > 0)) throw new ShapeError(`simV1: neuron ${k}'s drive is constant over the images; use a richer image source`);
+    if (!(dStd > 0)) throw new ArgumentError(`simV1: neuron ${k}'s drive is constant over the images; use a richer image source`);
     const slope = 4 / dStd;
     const sp = Float64Array.from(d, (v) => softplus(slope * (v - threshold)));
     const baseline = 0.05 * meanRate;
@@ -313,7 +313,7 @@ export function simV1ToNeuralSet(sim: SimV1): NeuralSet {
 function zScore(images: Float32Array): { mean: number; std: number } {
   const mean = mean1(images);
   const std = Math.sqrt(variance(images));
-  if (!(std > 0)) throw new ShapeError(`simV1: the image source is constant or not finite (std ${std})`);
+  if (!(std > 0)) throw new ArgumentError(`simV1: the image source is constant or not finite (std ${std})`);
   for (let p = 0; p < images.length; p++) images[p] = (images[p] - mean) / std;
   return { mean, std };
 }

@@ -6,7 +6,7 @@
  * in normalised space. The noise images N (phase-randomised twins) are made on the GPU by the FFT op and come in
  * here as plain arrays (`bankSource`).
  */
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { DataError, type Image, type ImageShape } from './dataset.js';
 import { listImages } from './image-folder.js';
 import { readImage, type Channels } from './image-io.js';

@@ -3,7 +3,7 @@
  * of synth-textures. Each family renders a raw field; `shapeField` sets its mean luminance and RMS contrast.
  * Everything is drawn from the given Rng, so a texture is a pure function of its key.
  */
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { Rng } from './rng.js';
 
 export const TEXTURE_FAMILIES = ['pink', 'grating', 'plaid', 'checker', 'gabor', 'worley', 'marble', 'dots'] as const;

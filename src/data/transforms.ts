@@ -4,7 +4,7 @@
  * Geometry follows PIL/torchvision: pixel centres at +0.5, positive angles rotate counter-clockwise about the
  * image centre, affine matrices map output coordinates to input coordinates.
  */
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import type { Image } from './dataset.js';
 import type { Rng } from './rng.js';
 

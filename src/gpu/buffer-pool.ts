@@ -6,7 +6,7 @@
  * encoder), but not by `queue.writeBuffer` uploads, which run before the whole pending command buffer. So a
  * released buffer is "gpu-only" until the next submit, then fully free.
  */
-import { LimitError } from './errors.js';
+import { LimitError } from '../errors.js';
 
 export const STORAGE_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 

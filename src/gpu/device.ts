@@ -3,7 +3,7 @@
  * The device is opened with the adapter's own limits (the defaults are far lower than the hardware),
  * optionally capped for tests that force small limits.
  */
-import { NoAdapterError } from './errors.js';
+import { NoAdapterError } from '../errors.js';
 
 export interface DeviceOptions {
   powerPreference?: GPUPowerPreference;

@@ -5,7 +5,7 @@
  */
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { kernelSources } from './kernel-sources.gen.js';
-import { GpuValidationError } from './errors.js';
+import { GpuValidationError } from '../errors.js';
 
 export type ParamType = 'u32' | 'i32' | 'f32';
 export interface ParamField { name: string; offset: number; scalar: ParamType; /** scalars in the field */ count: number }

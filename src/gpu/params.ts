@@ -1,6 +1,6 @@
 /** Packs a kernel's params uniform from named values, at the offsets reflected from the WGSL struct. */
 import type { EntryInfo } from './kernels.js';
-import { GpuValidationError } from './errors.js';
+import { GpuValidationError } from '../errors.js';
 
 export type ParamValue = number | boolean | ArrayLike<number>;
 export type ParamValues = Record<string, ParamValue>;

@@ -4,7 +4,7 @@
  * concurrent requests for the same key, and reports progress.
  */
 import { kernelSource } from './kernels.js';
-import { GpuValidationError } from './errors.js';
+import { GpuValidationError } from '../errors.js';
 
 export type Overrides = Record<string, number>;
 

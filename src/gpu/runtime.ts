@@ -7,7 +7,7 @@ import { BufferPool } from './buffer-pool.js';
 import { PipelineCache, type Overrides } from './pipeline-cache.js';
 import { entryInfo } from './kernels.js';
 import { packParams, type ParamValues } from './params.js';
-import { DeviceLostError, GpuOutOfMemoryError, GpuValidationError, LimitError } from './errors.js';
+import { DeviceLostError, GpuOutOfMemoryError, GpuValidationError, LimitError } from '../errors.js';
 import type { OpenedDevice } from './device.js';
 import { GpuTimer } from './timer.js';
 import { CAPTURE_PARAM_BYTES, CaptureRecorder, type CapturedStep } from './capture.js';

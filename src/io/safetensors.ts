@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HostTensor } from '../nn/module.js';
-import { CortexError } from '../gpu/errors.js';
+import { CortexError } from '../errors.js';
 
 export class CheckpointError extends CortexError {}
 

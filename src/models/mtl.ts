@@ -12,7 +12,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { Module, type HostTensor } from '../nn/module.js';
 import { Initializer } from '../nn/init.js';
 import { Layer, Sequential } from '../nn/layers.js';
@@ -116,7 +116,7 @@ export class MtlVgg extends Layer {
   classifyShared(sharedOut: Tensor): Tensor {
     const head = this.classification_readout;
     const rest = this.mtl_vgg_core.unsharedBlock;
-    if (!head || !rest) throw new ShapeError('MtlVgg: built with classification: false, so it has no classification head');
+    if (!head || !rest) throw new ArgumentError('MtlVgg: built with classification: false, so it has no classification head');
     return head.call(rest.call(sharedOut));
   }
 
@@ -162,7 +162,7 @@ export class MtlVgg extends Layer {
     for (const [n, t] of this.namedParameters()) {
       if (prefixes.some((p) => n.startsWith(p))) { t.requiresGrad = false; frozen.push(n); }
     }
-    if (parts.length && !frozen.length) throw new ShapeError(`MtlVgg: nothing to freeze under ${parts.join(', ')}`);
+    if (parts.length && !frozen.length) throw new ArgumentError(`MtlVgg: nothing to freeze under ${parts.join(', ')}`);
     return frozen;
   }
 

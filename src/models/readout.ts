@@ -11,7 +11,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { Module } from '../nn/module.js';
 import type { Initializer } from '../nn/init.js';
@@ -136,7 +136,7 @@ export abstract class GaussianReadout extends Module {
 
   /** Sets the bias to given values, e.g. the mean response of each neuron. */
   setBias(values: ArrayLike<number>): void {
-    if (!this.bias) throw new ShapeError(`${this.constructor.name}: created without a bias`);
+    if (!this.bias) throw new ArgumentError(`${this.constructor.name}: created without a bias`);
     if (values.length !== this.outdims) throw new ShapeError(`${this.constructor.name}: ${values.length} bias values for ${this.outdims} neurons`);
     this.bias.write(values);
   }
@@ -144,7 +144,7 @@ export abstract class GaussianReadout extends Module {
   /** bias = mean over the batch of responses [B, neurons] (MTL_VGG.create_gaussian_readout: targets.mean(0)). */
   initBiasFromResponses(targets: Tensor): void {
     const bias = this.bias;
-    if (!bias) throw new ShapeError(`${this.constructor.name}: created without a bias`);
+    if (!bias) throw new ArgumentError(`${this.constructor.name}: created without a bias`);
     if (targets.rank !== 2 || targets.shape[1] !== this.outdims || targets.shape[0] === 0) {
       throw new ShapeError(`${this.constructor.name}: responses ${targets.describe()} are not [B ≥ 1, ${this.outdims}]`);
     }
@@ -267,7 +267,7 @@ export class MultiReadout<R extends GaussianReadout> extends Module {
 
   constructor(engine: Engine, neurons: ReadonlyMap<string, number>, make: (key: string, outdims: number) => R) {
     super(engine);
-    if (neurons.size === 0) throw new ShapeError('MultiReadout: no sessions');
+    if (neurons.size === 0) throw new ArgumentError('MultiReadout: no sessions');
     for (const [key, n] of neurons) {
       // Dots would split the dotted state-dict names; torch's ModuleDict rejects them too.
       if (!key || key.includes('.')) throw new ShapeError(`MultiReadout: session key '${key}' must be non-empty and contain no '.'`);
@@ -281,7 +281,7 @@ export class MultiReadout<R extends GaussianReadout> extends Module {
   get(key?: string): R {
     const k = key ?? (this.#readouts.size === 1 ? this.keys()[0] : undefined);
     const r = k === undefined ? undefined : this.#readouts.get(k);
-    if (!r) throw new ShapeError(`MultiReadout: unknown session '${key}' (have ${this.keys().join(', ')})`);
+    if (!r) throw new ArgumentError(`MultiReadout: unknown session '${key}' (have ${this.keys().join(', ')})`);
     return r;
   }
 

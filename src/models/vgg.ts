@@ -12,7 +12,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { Initializer } from '../nn/init.js';
 import { AdaptivePool2d, BatchNorm2d, Conv2d, Dropout, Layer, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
 import { expand, flatten } from '../ops/movement.js';
@@ -70,7 +70,7 @@ export function vggLayers(cfg: VggCfg, batchNorm: boolean): LayerSpec[] {
       k = 1;
       continue;
     }
-    if (!Number.isInteger(v) || v < 1) throw new ShapeError(`VGG: channel count ${v} in the layer list is not a positive integer`);
+    if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`VGG: channel count ${v} in the layer list is not a positive integer`);
     out.push({ kind: 'conv', inC, outC: v, name: `conv${block}_${k}` });
     if (batchNorm) out.push({ kind: 'bn', channels: v, name: `bn${block}_${k}` });
     out.push({ kind: 'relu', name: `relu${block}_${k}` });
@@ -90,7 +90,7 @@ export function vggLayerIndex(cfg: VggCfg, batchNorm: boolean, name: string): nu
 /** [C, H, W] of the output of features[0:end] for an input of `size` pixels. */
 export function vggFeatureShape(cfg: VggCfg, batchNorm: boolean, end: number, size: readonly [number, number]): [number, number, number] {
   const layers = vggLayers(cfg, batchNorm);
-  if (!(Number.isInteger(end) && end >= 1 && end <= layers.length)) throw new ShapeError(`VGG: layer count ${end} is not in [1, ${layers.length}]`);
+  if (!(Number.isInteger(end) && end >= 1 && end <= layers.length)) throw new ArgumentError(`VGG: layer count ${end} is not in [1, ${layers.length}]`);
   let [c, h, w] = [3, size[0], size[1]];
   for (const l of layers.slice(0, end)) {
     if (l.kind === 'conv') c = l.outC;
@@ -177,28 +177,28 @@ export class VGG extends Layer {
   constructor(engine: Engine, readonly config: VggConfig, rng?: RngStream) {
     super(engine);
     const c = config;
-    if (c.inChannels !== 1 && c.inChannels !== 3) throw new ShapeError(`VGG: inChannels must be 1 or 3, got ${c.inChannels}`);
+    if (c.inChannels !== 1 && c.inChannels !== 3) throw new ArgumentError(`VGG: inChannels must be 1 or 3, got ${c.inChannels}`);
     const ini = new Initializer(c.seed);
     this.rng = rng ?? new RngStream(c.seed);
     const specs = vggLayers(c.cfg, c.batchNorm);
     this.layerNames = specs.map((l) => l.name);
     this.features = this.child('features', new Sequential(engine, buildVggFeatures(engine, ini, c.cfg, c.batchNorm)));
     const last = specs.findLast((l) => l.kind === 'conv');
-    if (!last || last.kind !== 'conv') throw new ShapeError('VGG: the layer list has no conv');
+    if (!last || last.kind !== 'conv') throw new ArgumentError('VGG: the layer list has no conv');
     this.classifier = this.child('classifier', buildConvHead(engine, ini, 'classifier', last.outC, c, this.rng));
   }
 
   /** Index in `features` of a conventional name ('relu3_1') or of a plain index ('16'). */
   layerIndex(name: string): number {
     const i = /^\d+$/.test(name) ? Number(name) : this.layerNames.indexOf(name);
-    if (!(i >= 0 && i < this.layerNames.length)) throw new ShapeError(`VGG: no features layer '${name}'`);
+    if (!(i >= 0 && i < this.layerNames.length)) throw new ArgumentError(`VGG: no features layer '${name}'`);
     return i;
   }
 
   /** Output of features[0:end] (after the gray expansion), e.g. end = layerIndex('relu3_1') + 1 = 17. */
   featuresUntil(x: Tensor, end: number): Tensor {
     if (!(Number.isInteger(end) && end >= 0 && end <= this.features.layers.length)) {
-      throw new ShapeError(`VGG: cannot stop after ${end} of ${this.features.layers.length} feature layers`);
+      throw new ArgumentError(`VGG: cannot stop after ${end} of ${this.features.layers.length} feature layers`);
     }
     let y = checkImages(x, 'VGG', this.config.inChannels);
     if (end === 0 && y.shape[1] === 1) y = expand(y, [y.shape[0], 3, y.shape[2], y.shape[3]]);
@@ -225,7 +225,7 @@ export class VGG extends Layer {
     for (const name of names) {
       const path = this.layerNames.includes(name) ? `features.${this.layerIndex(name)}` : name;
       const m = modules.get(path);
-      if (!(m instanceof Layer) || m === this) throw new ShapeError(`VGG: no layer named '${name}'`);
+      if (!(m instanceof Layer) || m === this) throw new ArgumentError(`VGG: no layer named '${name}'`);
       layers.set(name, m);
       if (path.startsWith('classifier')) head = true;
       else end = Math.max(end, this.layerIndex(path.slice('features.'.length)) + 1);

@@ -4,7 +4,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 
 export interface HostTensor { shape: readonly number[]; data: Float32Array | Int32Array }
@@ -101,7 +101,7 @@ export abstract class Module {
       t.requiresGrad = trainable.some((p) => n === p || n.startsWith(p.endsWith('.') ? p : `${p}.`));
       if (t.requiresGrad) left.push(n);
     }
-    if (trainable.length && !left.length) throw new ShapeError(`freezeAllBut: no parameter matches [${trainable.join(', ')}]`);
+    if (trainable.length && !left.length) throw new ArgumentError(`freezeAllBut: no parameter matches [${trainable.join(', ')}]`);
     return left;
   }
 

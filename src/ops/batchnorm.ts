@@ -4,7 +4,7 @@
  * unbiased variance); eval normalises with the running statistics.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { expectF32, expectSameEngine, grid1d, run } from './dispatch.js';
 
 export interface BatchNormOptions {

@@ -5,7 +5,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { flowsGrad } from '../autograd/tape.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { fmt } from '../tensor/shape.js';
 import { expectF32, expectRank, expectSameEngine, run } from './dispatch.js';
 import { sum } from './reduce.js';

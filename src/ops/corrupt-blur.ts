@@ -5,7 +5,7 @@
  * [N, C, H, W] and every filter works per plane.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { run } from './dispatch.js';
 import { expectImages, imageUniforms, substream, type CorruptKey } from './corrupt-noise.js';
 

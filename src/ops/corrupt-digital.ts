@@ -4,7 +4,7 @@
  * corrupt-jpeg.ts.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { run } from './dispatch.js';
 import { mean } from './reduce.js';
 import { expectImages, imageUniforms, noiseField, substream, type CorruptKey } from './corrupt-noise.js';
@@ -65,7 +65,7 @@ type Point = readonly [number, number];
 export function affineFrom3(src: readonly Point[], dst: readonly Point[]): number[] {
   const [[x0, y0], [x1, y1], [x2, y2]] = src;
   const det = x0 * (y1 - y2) - y0 * (x1 - x2) + (x1 * y2 - x2 * y1);
-  if (det === 0) throw new ShapeError('affineFrom3: source points are collinear');
+  if (det === 0) throw new ArgumentError('affineFrom3: source points are collinear');
   const solve = (v0: number, v1: number, v2: number) => [
     (v0 * (y1 - y2) - y0 * (v1 - v2) + (v1 * y2 - v2 * y1)) / det,
     (x0 * (v1 - v2) - v0 * (x1 - x2) + (x1 * v2 - x2 * v1)) / det,

@@ -4,7 +4,7 @@
  * quantisation with libjpeg's standard tables scaled by quality, and libjpeg's decoder upsampling.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { run } from './dispatch.js';
 import { expectImages } from './corrupt-noise.js';
 

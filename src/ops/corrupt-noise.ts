@@ -6,7 +6,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { pcg3d, u32ToUnit } from '../ref/random.js';
 import { expectF32, run } from './dispatch.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { ParamValues } from '../gpu/params.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { run } from './dispatch.js';
 import { max, min } from './reduce.js';
 import { expectImages, imageUniforms, substream, type CorruptKey } from './corrupt-noise.js';

@@ -2,7 +2,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { ParamValues } from '../gpu/params.js';
 import type { Overrides } from '../gpu/pipeline-cache.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { fmt } from '../tensor/shape.js';
 
 export const WG = 256;

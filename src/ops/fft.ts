@@ -8,7 +8,7 @@
  * inverse and ifft2's is the forward divided by H·W, so every backward is another run of the same passes.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { fmt } from '../tensor/shape.js';
 import { expectF32, expectSameEngine, grid1d, run } from './dispatch.js';
 

@@ -3,7 +3,7 @@
  * forward, one backward, instead of sigmoid, mul and add with their three backward passes.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { expectF32, expectSameEngine, grid1d, run } from './dispatch.js';
 

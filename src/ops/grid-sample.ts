@@ -4,7 +4,7 @@
  * the Gaussian readout samples a feature map at one learned (x, y) per neuron (grid [N, 1, neurons, 2]).
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { flowsGrad } from '../autograd/tape.js';
 import { expectF32, expectRank, expectSameEngine, grid1d, run } from './dispatch.js';
 import { sumAxes } from './reduce.js';

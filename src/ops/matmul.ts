@@ -5,7 +5,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { flowsGrad } from '../autograd/tape.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { broadcastShapes, fmt, numel, stridesOf } from '../tensor/shape.js';
 import { dims8, expectF32, expectSameEngine, run } from './dispatch.js';
 import { add, sumTo } from './elementwise.js';

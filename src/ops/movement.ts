@@ -1,7 +1,7 @@
 /** Shape and layout ops: reshape (a view), permute, expand, slice, concat, pad. All differentiable. */
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, normAxis, numel, reducedAxes, stridesOf, broadcastShapes, sameShape } from '../tensor/shape.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { dims8, grid1d, run } from './dispatch.js';
 import { sumAxes } from './reduce.js';
 

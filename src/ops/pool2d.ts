@@ -4,7 +4,7 @@
  * gather (a thread per input element), so no float atomics are needed.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { expectF32, grid1d, run } from './dispatch.js';
 
 type Pair = number | [number, number];

@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { expectF32, grid1d, run } from './dispatch.js';
 import { reshape } from './movement.js';
 
@@ -31,7 +31,7 @@ export function randomUniform(engine: Engine, shape: number[], key: RandomKey, l
 
 /** Normal values mean + std·z, z standard normal by Box–Muller. Not differentiable. */
 export function randomNormal(engine: Engine, shape: number[], key: RandomKey, mean = 0, std = 1): Tensor {
-  if (!(std >= 0)) throw new ShapeError(`randomNormal: std must be ≥ 0, got ${std}`);
+  if (!(std >= 0)) throw new ArgumentError(`randomNormal: std must be ≥ 0, got ${std}`);
   return draw(engine, 'random_normal', shape, key, std, mean);
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { normAxis, stridesOf } from '../tensor/shape.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 import { dims8, expectF32, grid1d, run } from './dispatch.js';
 import { binary, scale, square } from './elementwise.js';
 

@@ -4,7 +4,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, normAxis, numel } from '../tensor/shape.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { expectF32, expectRank, expectSameEngine, grid1d, run } from './dispatch.js';
 import { mean, sum } from './reduce.js';
 
@@ -97,8 +97,8 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
     throw new ShapeError(`crossEntropy: logits ${fmt(logits.shape)} need ${soft ? 'f32 probabilities' : 'i32 class ids'} `
       + `of shape ${fmt(want)}, got target ${target.dtype}${fmt(target.shape)}`);
   }
-  if (!(eps >= 0 && eps <= 1)) throw new ShapeError(`crossEntropy: labelSmoothing ${eps} is not in [0, 1]`);
-  if (!['mean', 'sum', 'none'].includes(reduction)) throw new ShapeError(`crossEntropy: unknown reduction '${reduction}'`);
+  if (!(eps >= 0 && eps <= 1)) throw new ArgumentError(`crossEntropy: labelSmoothing ${eps} is not in [0, 1]`);
+  if (!['mean', 'sum', 'none'].includes(reduction)) throw new ArgumentError(`crossEntropy: unknown reduction '${reduction}'`);
   if (c === 0) throw new ShapeError(`crossEntropy: logits ${fmt(logits.shape)} have no classes`);
   const e = logits.engine;
   const loss = e.empty([n], 'f32', 'crossEntropy');

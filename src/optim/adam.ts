@@ -1,6 +1,6 @@
 /** Adam (L2 weight decay) and AdamW (decoupled weight decay): torch.optim.Adam / torch.optim.AdamW. */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError } from '../errors.js';
 import { grid1d, run } from '../ops/dispatch.js';
 import { Optimizer } from './optimizer.js';
 
@@ -30,9 +30,9 @@ export class Adam extends Optimizer {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
     this.decoupled = opts.decoupled ?? false;
-    for (const b of this.betas) if (!(b >= 0 && b < 1)) throw new ShapeError(`Adam: beta ${b} is not in [0, 1)`);
-    if (!(this.eps >= 0)) throw new ShapeError(`Adam: eps ${this.eps} must be ≥ 0`);
-    if (!(this.weightDecay >= 0)) throw new ShapeError(`Adam: weightDecay ${this.weightDecay} must be ≥ 0`);
+    for (const b of this.betas) if (!(b >= 0 && b < 1)) throw new ArgumentError(`Adam: beta ${b} is not in [0, 1)`);
+    if (!(this.eps >= 0)) throw new ArgumentError(`Adam: eps ${this.eps} must be ≥ 0`);
+    if (!(this.weightDecay >= 0)) throw new ArgumentError(`Adam: weightDecay ${this.weightDecay} must be ≥ 0`);
   }
 
   protected update(index: number, p: Tensor, grad: Tensor): void {

@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 
 export abstract class Optimizer {
@@ -21,14 +21,14 @@ export abstract class Optimizer {
   readonly #name: string;
 
   constructor(name: string, params: readonly Tensor[], lr: number, slotNames: readonly string[]) {
-    if (params.length === 0) throw new ShapeError(`${name}: no parameters to optimise`);
-    if (!(lr >= 0)) throw new ShapeError(`${name}: learning rate ${lr} must be ≥ 0`);
+    if (params.length === 0) throw new ArgumentError(`${name}: no parameters to optimise`);
+    if (!(lr >= 0)) throw new ArgumentError(`${name}: learning rate ${lr} must be ≥ 0`);
     const engine = params[0].engine;
     for (const p of params) {
       if (p.dtype !== 'f32') throw new ShapeError(`${name}: parameter ${p.describe()} is not f32`);
-      if (p.engine !== engine) throw new ShapeError(`${name}: parameters come from different engines`);
+      if (p.engine !== engine) throw new ArgumentError(`${name}: parameters come from different engines`);
     }
-    if (new Set(params).size !== params.length) throw new ShapeError(`${name}: a parameter is listed twice`);
+    if (new Set(params).size !== params.length) throw new ArgumentError(`${name}: a parameter is listed twice`);
     this.#name = name;
     this.params = [...params];
     this.lr = lr;

@@ -1,6 +1,6 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay: torch.optim.SGD. */
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { grid1d, run } from '../ops/dispatch.js';
 import { Optimizer } from './optimizer.js';
 
@@ -28,8 +28,8 @@ export class SGD extends Optimizer {
     this.dampening = opts.dampening ?? 0;
     this.nesterov = opts.nesterov ?? false;
     this.weightDecay = opts.weightDecay ?? 0;
-    if (!(this.momentum >= 0)) throw new ShapeError(`SGD: momentum ${this.momentum} must be ≥ 0`);
-    if (!(this.weightDecay >= 0)) throw new ShapeError(`SGD: weightDecay ${this.weightDecay} must be ≥ 0`);
+    if (!(this.momentum >= 0)) throw new ArgumentError(`SGD: momentum ${this.momentum} must be ≥ 0`);
+    if (!(this.weightDecay >= 0)) throw new ArgumentError(`SGD: weightDecay ${this.weightDecay} must be ≥ 0`);
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw new ShapeError('SGD: Nesterov momentum needs momentum > 0 and dampening 0');
     }

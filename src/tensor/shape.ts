@@ -1,5 +1,5 @@
 /** Shapes, strides and broadcasting. Tensors are always contiguous, row-major. */
-import { ShapeError } from '../gpu/errors.js';
+import { ShapeError } from '../errors.js';
 
 export type Shape = readonly number[];
 

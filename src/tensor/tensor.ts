@@ -1,5 +1,5 @@
 /** A contiguous f32/i32 tensor over a pooled GPU buffer. Views (reshape) share storage by reference count. */
-import { DisposedError } from '../gpu/errors.js';
+import { DisposedError } from '../errors.js';
 import type { Binding } from '../gpu/runtime.js';
 import { fmt, numel, type Shape } from './shape.js';
 import type { Engine } from '../engine.js';

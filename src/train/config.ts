@@ -4,9 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CortexError } from '../gpu/errors.js';
-
-export class ConfigError extends CortexError {}
+import { ConfigError } from '../errors.js';
 
 const schedule = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('constant') }).strict(),

@@ -7,7 +7,7 @@ import { add, clamp, exp, log, mul, scale, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { matmul } from '../ops/matmul.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
-import { ShapeError } from '../gpu/errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 
 /**
  * −log Σ_{c ∈ S(y)} softmax(z)_c (superOf[c]: the superclass of class c, −1 for none; k superclasses), averaged over samples whose class has a superclass (others are skipped), as
@@ -35,7 +35,7 @@ export function superclassLoss(logits: Tensor, labels: Int32Array, superOf: Arra
  * Returns the term unweighted.
  */
 export function jsdConsistency(views: Tensor[]): Tensor {
-  if (views.length < 2) throw new ShapeError(`jsdConsistency: needs ≥ 2 views, got ${views.length}`);
+  if (views.length < 2) throw new ArgumentError(`jsdConsistency: needs ≥ 2 views, got ${views.length}`);
   const n = views[0].shape[0];
   const logps = views.map((z) => logSoftmax(z, -1));
   const ps = logps.map((lp) => exp(lp));

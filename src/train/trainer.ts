@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { CortexError } from '../gpu/errors.js';
+import { NonFiniteLossError } from '../errors.js';
 import { DataLoader, type Batch } from '../data/loader.js';
 import { cutmixBatch } from '../data/cutmix.js';
 import { classToSuperclass } from '../data/superclasses.js';
@@ -27,8 +27,6 @@ import { MetricsLog } from './metrics-log.js';
 import { lineChartSvg } from './plot.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { buildData, buildModel, buildOptimizer, evalTransform, trainTransform } from './setup.js';
-
-export class NonFiniteLossError extends CortexError {}
 
 export interface Progress { step: number; totalSteps: number; epoch: number; loss: number; lr: number; imagesPerSec: number }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normal } from '../helpers/rng.js';
 import { bootstrapCI, bootstrapGroups, permutation, quantileSorted } from '../../src/analysis/bootstrap.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 
 describe('percentile bootstrap', () => {
   it('interpolates quantiles like numpy and permutes deterministically', () => {

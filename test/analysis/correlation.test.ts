@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { corr, corrPerNeuron, pearson, variance } from '../../src/analysis/correlation.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 
 describe('correlations', () => {
   // By hand: dx = (−1.5, −.5, .5, 1.5), dy = (−3, −1, 0, 4); Σdxdy = 11, Σdx² = 5, Σdy² = 26 ⇒ r = 11/√130.

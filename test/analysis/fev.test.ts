@@ -5,7 +5,7 @@ import { explainableVariance, fev, oracleCorr, oracleCorrCorrected } from '../..
 import { corrToAverage, corrToSingleTrials } from '../../src/analysis/correlation.js';
 import { neuralMetrics } from '../../src/analysis/neural-metrics.js';
 import { repeated, selectImages } from '../../src/analysis/repeats.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 
 // [R=4, N=5, K=2]: neuron 0 has one recorded repeat for image 4; neuron 1 has 2 repeats (NaN in reps 3-4).
 const RESP = [1, 9, 3, 6, 6, 4, 7, 3, 9, 0, 2, 7, 4, 7, 5, 2, 8, 2, NaN, 1, 0, NaN, 3, NaN, 4, NaN, 9, NaN, NaN, NaN,

@@ -7,7 +7,7 @@ import { normal, uniform } from '../helpers/rng.js';
 import { expectClose } from '../helpers/close.js';
 import type { Engine } from '../../src/engine.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import { Initializer } from '../../src/nn/init.js';
 import { Conv2d, ReLU, Sequential } from '../../src/nn/layers.js';
 import { relu } from '../../src/ops/elementwise.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CORRUPTION_CATEGORIES, TIN_TC_CORRUPTIONS, robustnessScore, robustnessScoreCI, type CorruptionAccuracies } from '../../src/analysis/robustness.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 
 // [level][seed]
 const MODEL: CorruptionAccuracies = { fog: [[0.5, 0.7], [0.3, 0.5]], gaussian_noise: [[0.2, 0.2], [0.2, 0.2]] };

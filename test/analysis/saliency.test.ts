@@ -6,7 +6,7 @@ import { binarizeSaliency, normRatio, normalizedNormRatio, readSaliencyMap, sali
 import { DataError } from '../../src/data/dataset.js';
 import { encodePng } from '../../src/data/image-io.js';
 import { formatNpy } from '../../src/data/npy.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'saliency-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

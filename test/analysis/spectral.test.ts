@@ -3,7 +3,7 @@ import { useEngine } from '../helpers/engine.js';
 import { f32, normal, uniform } from '../helpers/rng.js';
 import { expectClose } from '../helpers/close.js';
 import { spectralControl } from '../../src/analysis/spectral.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import { amplitudeTransferRef, dft2, toComplex } from '../../src/ref/fft.js';
 
 const eng = useEngine();

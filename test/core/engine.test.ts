@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useEngine } from '../helpers/engine.js';
 import { Engine } from '../../src/engine.js';
 import { add, mul, relu, scale, sum } from '../../src/ops/index.js';
-import { DeviceLostError, DisposedError, ShapeError } from '../../src/gpu/errors.js';
+import { DeviceLostError, DisposedError, ShapeError } from '../../src/errors.js';
 
 const eng = useEngine();
 

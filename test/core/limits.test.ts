@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useEngine } from '../helpers/engine.js';
 import { add, relu, sum } from '../../src/ops/index.js';
-import { LimitError } from '../../src/gpu/errors.js';
+import { LimitError } from '../../src/errors.js';
 
 // A device whose storage-binding limit is forced down to 1 MiB, as a phone or an old driver would have.
 const CAP = 1 << 20;

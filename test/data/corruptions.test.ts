@@ -12,7 +12,7 @@ import {
 } from '../../src/data/corruptions.js';
 import { corruptRef } from '../../src/ref/corrupt.js';
 import { corruptCommand } from '../../src/cli/corrupt.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const eng = useEngine();

@@ -5,7 +5,7 @@ import { explainableVariance, fev, oracleCorr } from '../../src/analysis/fev.js'
 import { corrToAverage, corrToSingleTrials, pearson } from '../../src/analysis/correlation.js';
 import { median, splitHalfCeiling } from '../../src/analysis/ceiling.js';
 import type { RepeatedResponses } from '../../src/analysis/repeats.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 
 const all = (sim: SimV1): RepeatedResponses => ({ data: sim.responses, reps: sim.repeats, images: sim.imageTypes.length, neurons: sim.neurons.length });
 const meanOf = (x: ArrayLike<number>, keep: (k: number) => boolean = () => true): number => {

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import type { HostTensor } from '../../src/nn/module.js';
 import { add } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import { Initializer } from '../../src/nn/init.js';
 import { RngStream } from '../../src/util/rng-stream.js';
 import { mul } from '../../src/ops/elementwise.js';

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import type { Module } from '../../src/nn/module.js';
 import { BatchNorm2d } from '../../src/nn/layers.js';
 import { expand } from '../../src/ops/movement.js';

@@ -5,7 +5,7 @@ import { expectClose } from '../helpers/close.js';
 import { gpuGrads, numericGrad } from '../helpers/gradcheck.js';
 import { batchNorm } from '../../src/ops/batchnorm.js';
 import { batchNormBackwardRef, batchNormRef, batchNormRunningRef, type BatchNormRefOptions } from '../../src/ref/batchnorm.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const eng = useEngine();

@@ -5,7 +5,7 @@ import { expectClose } from '../helpers/close.js';
 import { gpuGrads, numericGrad } from '../helpers/gradcheck.js';
 import { conv2d, type Conv2dOptions } from '../../src/ops/conv2d.js';
 import { conv2dBackwardRef, conv2dRef, type Conv2dRefOpts } from '../../src/ref/conv2d.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 
 const eng = useEngine();
 const TOL = { atol: 1e-5, rtol: 1e-4 };

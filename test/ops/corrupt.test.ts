@@ -3,7 +3,7 @@ import jpeg from 'jpeg-js';
 import { useEngine } from '../helpers/engine.js';
 import { f32, uniform } from '../helpers/rng.js';
 import { expectClose } from '../helpers/close.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { gaussianNoise, impulseNoise, noiseField, shotNoise, speckleNoise } from '../../src/ops/corrupt-noise.js';
 import {

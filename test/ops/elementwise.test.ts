@@ -5,7 +5,7 @@ import { expectClose } from '../helpers/close.js';
 import { gpuGrads, numericGrad } from '../helpers/gradcheck.js';
 import { binary, unary, where, type BinaryOp, type UnaryOp } from '../../src/ops/elementwise.js';
 import { binaryScalarRef, broadcastMapRef, unaryGradRef, unaryRef } from '../../src/ref/elementwise.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import { numel } from '../../src/tensor/shape.js';
 
 const eng = useEngine();

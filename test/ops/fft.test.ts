@@ -4,7 +4,7 @@ import { f32, uniform } from '../helpers/rng.js';
 import { expectClose, type Tol } from '../helpers/close.js';
 import { gpuGrads, numericGrad } from '../helpers/gradcheck.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import {
   amplitudeTransfer, fft2, ifft2Real, phaseRandomize, phaseRandomizedSpectrum, realPart, rfft2Full,
 } from '../../src/ops/fft.js';

@@ -5,7 +5,7 @@ import { expectClose } from '../helpers/close.js';
 import { gpuGrads, numericGrad } from '../helpers/gradcheck.js';
 import { gatedResidual } from '../../src/ops/gated-residual.js';
 import { gatedResidualBackwardRef, gatedResidualRef } from '../../src/ref/gated-residual.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import { numel } from '../../src/tensor/shape.js';
 
 const eng = useEngine();

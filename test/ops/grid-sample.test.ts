@@ -5,7 +5,7 @@ import { expectClose } from '../helpers/close.js';
 import { gpuGrads, numericGrad } from '../helpers/gradcheck.js';
 import { gridSample } from '../../src/ops/grid-sample.js';
 import { gridSampleBackwardRef, gridSampleRef, type Shape4 } from '../../src/ref/grid-sample.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import { numel } from '../../src/tensor/shape.js';
 
 const eng = useEngine();

@@ -5,7 +5,7 @@ import { expectClose } from '../helpers/close.js';
 import { gpuGrads, numericGrad } from '../helpers/gradcheck.js';
 import { linear, matmul } from '../../src/ops/matmul.js';
 import { matmulBackwardRef, matmulRef } from '../../src/ref/matmul.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 
 const eng = useEngine();
 const TOL = { atol: 1e-5, rtol: 1e-4 };

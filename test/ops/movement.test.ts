@@ -6,7 +6,7 @@ import { gpuGrads, numericGrad } from '../helpers/gradcheck.js';
 import { concat, expand, pad, permute, reshape, slice, transpose } from '../../src/ops/movement.js';
 import { at, forEachIndex, permuteRef } from '../../src/ref/movement.js';
 import { numel } from '../../src/tensor/shape.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 
 const eng = useEngine();
 

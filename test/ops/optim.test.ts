@@ -6,7 +6,7 @@ import { SGD, type SgdOptions } from '../../src/optim/sgd.js';
 import { Adam, type AdamOptions } from '../../src/optim/adam.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
 import { adamRef, sgdRef } from '../../src/ref/optim.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import type { Engine } from '../../src/engine.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 

@@ -5,7 +5,7 @@ import { expectClose } from '../helpers/close.js';
 import { gpuGrads, numericGrad } from '../helpers/gradcheck.js';
 import { dropout, randomNormal, randomUniform } from '../../src/ops/random.js';
 import { randNormal, randUniform } from '../../src/ref/random.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const eng = useEngine();

@@ -5,7 +5,7 @@ import { expectClose } from '../helpers/close.js';
 import { gpuGrads, numericGrad } from '../helpers/gradcheck.js';
 import { max, mean, min, sum, variance } from '../../src/ops/reduce.js';
 import { maxOf, meanOf, minOf, reduceRef, sumOf, varOf } from '../../src/ref/reduce.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import { numel } from '../../src/tensor/shape.js';
 
 const eng = useEngine();

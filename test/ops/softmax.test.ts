@@ -7,7 +7,7 @@ import { crossEntropy, logSoftmax, softmax } from '../../src/ops/softmax.js';
 import {
   crossEntropyBackwardRef, crossEntropyRef, softmaxBackwardRef, softmaxRef, type CrossEntropyTarget, type Reduction,
 } from '../../src/ref/softmax.js';
-import { ShapeError } from '../../src/gpu/errors.js';
+import { ShapeError } from '../../src/errors.js';
 import { numel } from '../../src/tensor/shape.js';
 
 const eng = useEngine();

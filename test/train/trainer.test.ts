@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { useEngine } from '../helpers/engine.js';
-import { parseTrainConfig, ConfigError } from '../../src/train/config.js';
-import { runTraining, NonFiniteLossError } from '../../src/train/trainer.js';
+import { parseTrainConfig } from '../../src/train/config.js';
+import { ConfigError, NonFiniteLossError } from '../../src/errors.js';
+import { runTraining } from '../../src/train/trainer.js';
 import { MetricsLog } from '../../src/train/metrics-log.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 

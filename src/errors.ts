@@ -25,5 +25,14 @@ export class LimitError extends CortexError {}
 /** Wrong shapes/dtypes for an op: names the op and the shapes. */
 export class ShapeError extends CortexError {}
 
+/** A bad argument value that is not a shape (a learning rate below 0, an unknown name, a probability past 1): names the argument. */
+export class ArgumentError extends CortexError {}
+
+/** An invalid configuration (a JSON file, CLI flags): names the field. */
+export class ConfigError extends ArgumentError {}
+
+/** The training loss (or a metric it is chosen by) stopped being finite; nothing after it is saved. */
+export class NonFiniteLossError extends CortexError {}
+
 /** Use of a disposed tensor. */
 export class DisposedError extends CortexError {}
