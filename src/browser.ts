@@ -11,4 +11,4 @@ export * from './nn/layers.js';
 export { Initializer } from './nn/init.js';
 export { GRCNN, GRCL, GRCNN_PRESETS } from './models/grcnn.js';
 export { VGG, VGG_PRESETS } from './models/vgg.js';
-export { RngStream } from './util/rng-stream.js';
+export { Rng } from './random/rng.js';

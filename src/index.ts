@@ -11,7 +11,7 @@ export { Module, type HostTensor } from './nn/module.js';
 export * from './nn/layers.js';
 export { Initializer } from './nn/init.js';
 export { GRCNN, GRCL, GRCNN_PRESETS, type GrcnnConfig } from './models/grcnn.js';
-export { RngStream } from './util/rng-stream.js';
+export { Rng } from './random/rng.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export * as data from './data/index.js';
 export * as analysis from './analysis/index.js';

@@ -3,7 +3,7 @@
  * interval is reproducible from its seed alone.
  */
 import { ShapeError } from '../errors.js';
-import { randUniform, streamKey } from '../ref/random.js';
+import { randUniform, streamKey } from '../random/pcg.js';
 
 export interface BootstrapOptions {
   /** Bootstrap replicates (default 10000). */

@@ -3,7 +3,7 @@
  * `metrics/internal_consistency/ceiling.py`): random half-splits of the repetitions, repeat-average each half,
  * Pearson r per neuroid between halves over stimuli, Spearman–Brown (n = 2), median over neuroids, mean over splits.
  */
-import { streamKey } from '../ref/random.js';
+import { streamKey } from '../random/pcg.js';
 import { permutation } from './bootstrap.js';
 import { pearson } from './correlation.js';
 import type { RepeatedResponses } from './repeats.js';

@@ -34,7 +34,7 @@ import type { Layer } from '../nn/layers.js';
 import { Adam } from '../optim/adam.js';
 import { clamp, log, mul, scale, sub, add } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../random/rng.js';
 import { corrPerNeuron } from '../analysis/correlation.js';
 import { eluResponse, type GaussianReadout, MultiReadout } from '../models/readout.js';
 

@@ -17,7 +17,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { Dataset, Image } from '../data/dataset.js';
 import { DataLoader, type Batch, type SampleTransform } from '../data/loader.js';
 import { corrupt, CORRUPTIONS, type SeverityTable } from '../data/corruptions.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../random/rng.js';
 import { TIN_TC_CORRUPTIONS } from '../analysis/robustness.js';
 import { topk } from '../train/evaluate.js';
 import { ArgumentError, ShapeError } from '../errors.js';

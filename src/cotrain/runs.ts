@@ -16,7 +16,7 @@ import type { DataLoader } from '../data/loader.js';
 import { add } from '../ops/elementwise.js';
 import { crossEntropy } from '../ops/softmax.js';
 import { permutation } from '../analysis/bootstrap.js';
-import { streamKey } from '../ref/random.js';
+import { streamKey } from '../random/pcg.js';
 import type { CotrainConfig, Recipe } from './config.js';
 import {
   classificationTask, firstBatchMeans, neuralTasks, shuffledResponses, simResponseSet, standardize, trainTransform,

@@ -7,7 +7,7 @@
  * does, the geometric ones interpolate without rounding, and the enhance ops clip to [0, 1].
  */
 import type { Image } from './dataset.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../random/rng.js';
 import { affine, grayscale, rotate } from './transforms.js';
 
 export const AUGMIX_OPS = [

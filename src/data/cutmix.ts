@@ -6,7 +6,7 @@
  */
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Batch, BatchTransform } from './loader.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../random/rng.js';
 
 export interface CutMixOptions {
   /** Beta(β, β) parameter (default 1, the ImageNet recipe). */

@@ -1,6 +1,6 @@
 /** The dataset contract shared by every image source, and the errors the data layer throws. */
 import { CortexError } from '../errors.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random/rng.js';
 
 /** [channels, height, width]. */
 export type ImageShape = readonly [number, number, number];

@@ -1,7 +1,8 @@
 // The data layer, re-exported (imported as `data` from the package root).
 export * from './dataset.js';
 export * from './loader.js';
-export * from './rng.js';
+export * from '../random/rng.js';
+export { itemKey, nameId } from '../random/pcg.js';
 export * from './image-io.js';
 export * from './image-folder.js';
 export * from './tiny-imagenet.js';

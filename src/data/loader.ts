@@ -10,7 +10,7 @@
  * decoding proceeds whenever the consumer awaits (e.g. a GPU readback).
  */
 import { CorruptImageError, DataError, type Dataset, type Image, type ImageShape, type Sample } from './dataset.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random/rng.js';
 
 export interface LoaderPosition {
   epoch: number;

@@ -10,7 +10,7 @@ import { permutation, quantileSorted } from '../analysis/bootstrap.js';
 import { median } from '../analysis/ceiling.js';
 import { mean as mean1, variance } from '../analysis/correlation.js';
 import { ArgumentError, ShapeError } from '../errors.js';
-import { pcg3d, randUniform, streamKey } from '../ref/random.js';
+import { pcg3d, randUniform, streamKey } from '../random/pcg.js';
 import type { NeuralSet } from './neuralset.js';
 import { SynthObjects } from './synth-objects.js';
 import { synthTexture, TEXTURE_FAMILIES } from './textures.js';

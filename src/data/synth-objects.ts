@@ -7,7 +7,8 @@
  */
 import { checkIndex, type Dataset, type Sample } from './dataset.js';
 import { rasterize, type ObjectShape, type Pose } from './object-shapes.js';
-import { nameId, Rng } from './rng.js';
+import { nameId } from '../random/pcg.js';
+import { Rng } from '../random/rng.js';
 import { SYNTH_OBJECT_CLASSES, SYNTH_OBJECTS_SUPERCLASSES, type Superclasses } from './superclasses.js';
 import { TEXTURE_FAMILIES, texture, type TextureFamily } from './textures.js';
 import type { Box } from './tiny-imagenet.js';

@@ -10,7 +10,7 @@ import { ShapeError } from '../errors.js';
 import { DataError, type Image, type ImageShape } from './dataset.js';
 import { listImages } from './image-folder.js';
 import { readImage, type Channels } from './image-io.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../random/rng.js';
 import { TEXTURE_FAMILIES, texture, type TextureFamily } from './textures.js';
 import { grayscale, type Transform } from './transforms.js';
 

@@ -4,7 +4,7 @@
  * Everything is drawn from the given Rng, so a texture is a pure function of its key.
  */
 import { ShapeError } from '../errors.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random/rng.js';
 
 export const TEXTURE_FAMILIES = ['pink', 'grating', 'plaid', 'checker', 'gabor', 'worley', 'marble', 'dots'] as const;
 export type TextureFamily = (typeof TEXTURE_FAMILIES)[number];

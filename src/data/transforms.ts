@@ -6,7 +6,7 @@
  */
 import { ShapeError } from '../errors.js';
 import type { Image } from './dataset.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../random/rng.js';
 
 export type Transform = (img: Image, rng: Rng) => Image;
 export type Interpolation = 'nearest' | 'bilinear';

@@ -16,7 +16,7 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import { Module, type HostTensor } from '../nn/module.js';
 import { Initializer } from '../nn/init.js';
 import { Layer, Sequential } from '../nn/layers.js';
-import { RngStream } from '../util/rng-stream.js';
+import { Rng } from '../random/rng.js';
 import { Gaussian2d, MultiReadout, eluResponse, type ReadoutCallOptions } from './readout.js';
 import { VGG_PRESETS, buildConvHead, buildVggFeatures, captureActivations, checkImages, vggFeatureShape, vggLayers, type VggConfig } from './vgg.js';
 
@@ -72,9 +72,9 @@ export class MtlVgg extends Layer {
   readonly v1_readout: MultiReadout<Gaussian2d>;
   readonly classification_readout: Sequential | null;
   /** Draws dropout masks and readout positions; save its state with a checkpoint to replay them. */
-  readonly rng: RngStream;
+  readonly rng: Rng;
 
-  constructor(engine: Engine, readonly config: MtlVggConfig, rng?: RngStream) {
+  constructor(engine: Engine, readonly config: MtlVggConfig, rng?: Rng) {
     super(engine);
     const c = config;
     const specs = vggLayers(c.cfg, c.batchNorm);
@@ -84,7 +84,7 @@ export class MtlVgg extends Layer {
     const inShape = vggFeatureShape(c.cfg, c.batchNorm, c.v1ModelLayer, c.neuralInputSize);
     if (inShape[1] < 1 || inShape[2] < 1) throw new ShapeError(`MtlVgg: neural images ${c.neuralInputSize.join('×')} vanish before layer ${c.v1ModelLayer}`);
     const ini = new Initializer(c.seed);
-    this.rng = rng ?? new RngStream(c.seed);
+    this.rng = rng ?? new Rng(c.seed);
     this.mtl_vgg_core = this.child('mtl_vgg_core',
       new MtlVggCore(engine, buildVggFeatures(engine, ini, c.cfg, c.batchNorm), c.v1ModelLayer, c.classification));
     this.v1_readout = this.child('v1_readout', new MultiReadout(engine, new Map(Object.entries(c.sessions)), (key, n) =>

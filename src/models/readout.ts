@@ -15,7 +15,7 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { Module } from '../nn/module.js';
 import type { Initializer } from '../nn/init.js';
-import type { RngStream } from '../util/rng-stream.js';
+import type { Rng } from '../random/rng.js';
 import { abs, add, addScalar, clamp, elu, mul, scale } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { expand, reshape } from '../ops/movement.js';
@@ -72,7 +72,7 @@ export abstract class GaussianReadout extends Module {
   /** Mean positions [1, neurons, 1, 2], (x along width, y along height) in [−1, 1]. */
   abstract readonly mu: Tensor;
 
-  constructor(engine: Engine, readonly rng: RngStream, o: BaseOptions) {
+  constructor(engine: Engine, readonly rng: Rng, o: BaseOptions) {
     super(engine);
     const [c, h, w] = o.inShape;
     if (![c, h, w, o.outdims].every((d) => Number.isInteger(d) && d > 0)) {
@@ -174,7 +174,7 @@ export class Gaussian2d extends GaussianReadout {
   readonly features: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(engine: Engine, ini: Initializer, path: string, o: Gaussian2dOptions, rng: RngStream) {
+  constructor(engine: Engine, ini: Initializer, path: string, o: Gaussian2dOptions, rng: Rng) {
     super(engine, rng, { inShape: o.inShape, outdims: o.outdims, batchSample: o.batchSample ?? true, featureRegWeight: o.featureRegWeight ?? 1 });
     const muRange = o.initMuRange ?? 0.5;
     const sigmaRange = o.initSigmaRange ?? 0.5;
@@ -227,7 +227,7 @@ export class FullGaussian2d extends GaussianReadout {
   readonly bias: Tensor | null;
   readonly gaussType: GaussType;
 
-  constructor(engine: Engine, ini: Initializer, path: string, o: FullGaussian2dOptions, rng: RngStream) {
+  constructor(engine: Engine, ini: Initializer, path: string, o: FullGaussian2dOptions, rng: Rng) {
     super(engine, rng, { inShape: o.inShape, outdims: o.outdims, batchSample: o.batchSample ?? true, featureRegWeight: o.featureRegWeight ?? 1 });
     const muRange = o.initMuRange ?? 0.1;
     const s = o.initSigma ?? 1;

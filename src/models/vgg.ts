@@ -16,7 +16,7 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import { Initializer } from '../nn/init.js';
 import { AdaptivePool2d, BatchNorm2d, Conv2d, Dropout, Layer, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
 import { expand, flatten } from '../ops/movement.js';
-import { RngStream } from '../util/rng-stream.js';
+import { Rng } from '../random/rng.js';
 
 /** torchvision's layer lists: channel counts, 'M' for a 2×2 max pool. */
 export type VggCfg = readonly (number | 'M')[];
@@ -124,7 +124,7 @@ export class Flatten extends Layer {
 
 /** The conv head (children 0…8, as the original Sequential), init kaiming_normal(fan_out, relu), zero bias. */
 export function buildConvHead(engine: Engine, ini: Initializer, path: string, inC: number, c: Pick<VggConfig, 'headWidth' | 'numClasses' | 'dropout'>,
-  rng: RngStream): Sequential {
+  rng: Rng): Sequential {
   const conv = (i: number, from: number, to: number) =>
     new Conv2d(engine, ini, `${path}.${i}`, from, to, { kernel: 1, bias: true, init: { normalStd: Math.sqrt(2 / to) } });
   return new Sequential(engine, [
@@ -172,14 +172,14 @@ export class VGG extends Layer {
   /** Conventional name of each features child (conv1_1, bn1_1, relu1_1, …, pool5). */
   readonly layerNames: readonly string[];
   /** Draws dropout masks; save its state with a checkpoint to replay them. */
-  readonly rng: RngStream;
+  readonly rng: Rng;
 
-  constructor(engine: Engine, readonly config: VggConfig, rng?: RngStream) {
+  constructor(engine: Engine, readonly config: VggConfig, rng?: Rng) {
     super(engine);
     const c = config;
     if (c.inChannels !== 1 && c.inChannels !== 3) throw new ArgumentError(`VGG: inChannels must be 1 or 3, got ${c.inChannels}`);
     const ini = new Initializer(c.seed);
-    this.rng = rng ?? new RngStream(c.seed);
+    this.rng = rng ?? new Rng(c.seed);
     const specs = vggLayers(c.cfg, c.batchNorm);
     this.layerNames = specs.map((l) => l.name);
     this.features = this.child('features', new Sequential(engine, buildVggFeatures(engine, ini, c.cfg, c.batchNorm)));

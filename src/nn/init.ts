@@ -2,18 +2,12 @@
  * Deterministic parameter initialisers on the CPU (PyTorch's formulas), keyed by (seed, parameter name)
  * so a model's initial weights depend only on the seed, not on construction order.
  */
-import { randNormal, randUniform, streamKey } from '../ref/random.js';
-
-function nameHash(name: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
+import { nameId, randNormal, randUniform, streamKey } from '../random/pcg.js';
 
 export class Initializer {
   constructor(readonly seed: number) {}
 
-  #key(name: string): [number, number] { return streamKey(this.seed, nameHash(name)); }
+  #key(name: string): [number, number] { return streamKey(this.seed, nameId(name)); }
 
   normal(n: number, name: string, std: number, mean = 0): Float32Array {
     const k = this.#key(name);

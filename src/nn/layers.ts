@@ -10,7 +10,7 @@ import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d } from '../o
 import { dropout } from '../ops/random.js';
 import { elu, relu } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import type { RngStream } from '../util/rng-stream.js';
+import type { Rng } from '../random/rng.js';
 
 /** A module with one input and one output. `call` runs forward and any hook (activation capture). */
 export abstract class Layer extends Module {
@@ -148,6 +148,6 @@ export class AdaptivePool2d extends Layer {
 
 /** Inverted dropout; masks come from a resumable key stream. */
 export class Dropout extends Layer {
-  constructor(engine: Engine, readonly p: number, readonly rng: RngStream) { super(engine); }
+  constructor(engine: Engine, readonly p: number, readonly rng: Rng) { super(engine); }
   forward(x: Tensor): Tensor { return this.training && this.p > 0 ? dropout(x, this.p, this.rng.next(), true) : x; }
 }

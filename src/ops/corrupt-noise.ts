@@ -2,12 +2,12 @@
  * Noise corruptions of images [N, C, H, W] in [0, 1] (kernels/corrupt-noise.wgsl), and the random keys every
  * corrupt-* op shares. Image n of a call draws from key pcg3d(first + n, seed, tag), so a result is a pure
  * function of (seed, tag, image index): the same image gets the same corruption in any batch, on the GPU and in
- * the CPU references. Host-side draws (per-image angles, offsets) use the same keys through src/ref/random.ts.
+ * the CPU references. Host-side draws (per-image angles, offsets) use the same keys through src/random/pcg.ts.
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../errors.js';
-import { pcg3d, u32ToUnit } from '../ref/random.js';
+import { pcg3d, u32ToUnit } from '../random/pcg.js';
 import { expectF32, run } from './dispatch.js';
 
 /** Which random stream a corruption call uses: `tag` packs corruption, severity and sub-stream. */

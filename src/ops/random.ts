@@ -1,6 +1,6 @@
 /**
  * Random tensors and dropout on the GPU from the counter-based generator (kernels/lib/random.wgsl): element i
- * uses counter i of stream `key`, so a result is a pure function of (key, shape) and src/ref/random.ts
+ * uses counter i of stream `key`, so a result is a pure function of (key, shape) and src/random/pcg.ts
  * reproduces it on the CPU.
  */
 import type { Engine } from '../engine.js';
@@ -11,7 +11,7 @@ import { reshape } from './movement.js';
 
 export type RandomKey = readonly [number, number];
 
-/** Keys wrap to u32 exactly as src/ref/random.ts does, so any pair of numbers names the same stream on both. */
+/** Keys wrap to u32 exactly as src/random/pcg.ts does, so any pair of numbers names the same stream on both. */
 function u32Key(key: RandomKey): [number, number] {
   return [key[0] >>> 0, key[1] >>> 0];
 }

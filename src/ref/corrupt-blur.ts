@@ -1,5 +1,5 @@
 /** f64 CPU references for kernels/corrupt-blur.wgsl (images NCHW as Float64Array, filters per plane). */
-import { randU32x2 } from './random.js';
+import { randU32x2 } from '../random/pcg.js';
 import { imageKey, type CorruptKey } from '../ops/corrupt-noise.js';
 import { diskKernel, gaussianWeights, motionTaps, zoomTable, type Border, type Post } from '../ops/corrupt-blur.js';
 

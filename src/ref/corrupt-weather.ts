@@ -1,5 +1,5 @@
 /** f64 CPU references for kernels/corrupt-weather.wgsl (snow, fog's plasma fractal, the procedural frost). */
-import { randNormal, randUniform, u32ToUnit } from './random.js';
+import { randNormal, randUniform, u32ToUnit } from '../random/pcg.js';
 import { drawU32, imageKey, type CorruptKey } from '../ops/corrupt-noise.js';
 import { roundHalfEven, zoomAxis } from '../ops/corrupt-blur.js';
 import { nextPow2, snowAngles, type SnowParams } from '../ops/corrupt-weather.js';

@@ -3,7 +3,7 @@
  * passes are checked against an independent formula), the ops built on them, and their backward passes.
  * Complex arrays are interleaved (re, im); `batch` counts the [h, w] planes.
  */
-import { randUniform } from './random.js';
+import { randUniform } from '../random/pcg.js';
 
 export interface Planes { batch: number; h: number; w: number }
 

@@ -17,7 +17,7 @@ import { classToSuperclass } from '../data/superclasses.js';
 import { add, scale } from '../ops/elementwise.js';
 import { slice } from '../ops/movement.js';
 import { crossEntropy } from '../ops/softmax.js';
-import { RngStream } from '../util/rng-stream.js';
+import { Rng } from '../random/rng.js';
 import type { GRCNN } from '../models/grcnn.js';
 import type { TrainConfig } from './config.js';
 import { LrSchedule } from './schedule.js';
@@ -57,7 +57,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
     const optimizer = buildOptimizer(cfg, model.trainableParameters());
     const t = cfg.train;
     const schedule = new LrSchedule(t.lr, t.schedule.kind === 'cosine' ? { ...t.schedule, epochs: t.schedule.epochs ?? t.epochs } : t.schedule);
-    const rng = new RngStream(cfg.seed);
+    const rng = new Rng(cfg.seed);
     let state: RunState = { step: 0, epoch: 0, loader: { epoch: 0, position: 0 }, rng: rng.state(), schedule: schedule.state() };
     if (opts.resume && existsSync(ckptPath)) {
       state = await loadCheckpoint(ckptPath, model, optimizer);

@@ -12,7 +12,7 @@ import { fitReadout, type NeuralSplit } from '../../src/cotrain/fit-readout.js';
 import { simV1 } from '../../src/data/sim-v1.js';
 import { Gaussian2d, eluResponse } from '../../src/models/readout.js';
 import { Initializer } from '../../src/nn/init.js';
-import { RngStream } from '../../src/util/rng-stream.js';
+import { Rng as RngStream } from '../../src/random/rng.js';
 import { fev } from '../../src/analysis/fev.js';
 import { selectImages } from '../../src/analysis/repeats.js';
 import { Conv2d, Layer } from '../../src/nn/layers.js';

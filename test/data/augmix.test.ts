@@ -3,7 +3,7 @@ import {
   applyOp, augmix, augmixViews, AUGMIX_ALL_OPS, autocontrast, equalize, posterize, solarize,
 } from '../../src/data/augmix.js';
 import type { Image } from '../../src/data/dataset.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import { normalizeImage } from '../../src/data/transforms.js';
 import { uniform } from '../helpers/rng.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cutBox, cutmix } from '../../src/data/cutmix.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import { uniform } from '../helpers/rng.js';
 
 const shape = [3, 3, 7, 17] as const;

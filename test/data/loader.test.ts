@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cutmixBatch } from '../../src/data/cutmix.js';
 import { CorruptImageError, DataError, type Dataset, type Image, type Sample } from '../../src/data/dataset.js';
 import { DataLoader, type Batch, type LoaderOptions } from '../../src/data/loader.js';
-import type { Rng } from '../../src/data/rng.js';
+import type { Rng } from '../../src/random/rng.js';
 
 /** Item i is a 1×2×3 image filled with i; `corrupt` items throw as an undecodable file would. */
 class Counting implements Dataset {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { itemKey, nameId, Rng } from '../../src/data/rng.js';
+import { itemKey, nameId } from '../../src/random/pcg.js';
+import { Rng } from '../../src/random/rng.js';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const variance = (xs: number[]) => { const m = mean(xs); return mean(xs.map((x) => (x - m) ** 2)); };

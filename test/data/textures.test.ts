@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../src/data/dataset.js';
 import { encodePng } from '../../src/data/image-io.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import {
   bankSource, blend, cropTo, proceduralSource, TextureFolder, textureNoiseViews,
 } from '../../src/data/texture-sources.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../src/data/dataset.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import {
   affine, centerCrop, compose, crop, grayscale, hflip, normalizeImage, randomCrop, randomHflip, randomRotation, resize,
   rotate, tinyImageNetGrayEval, tinyImageNetGrayTrain,

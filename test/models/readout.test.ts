@@ -10,7 +10,7 @@ import type { Engine } from '../../src/engine.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ShapeError } from '../../src/errors.js';
 import { Initializer } from '../../src/nn/init.js';
-import { RngStream } from '../../src/util/rng-stream.js';
+import { Rng as RngStream } from '../../src/random/rng.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
 import { FullGaussian2d, Gaussian2d, GaussianReadout, MultiReadout, eluResponse, type GaussType } from '../../src/models/readout.js';

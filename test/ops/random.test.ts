@@ -4,7 +4,7 @@ import { f32, uniform } from '../helpers/rng.js';
 import { expectClose } from '../helpers/close.js';
 import { gpuGrads, numericGrad } from '../helpers/gradcheck.js';
 import { dropout, randomNormal, randomUniform } from '../../src/ops/random.js';
-import { randNormal, randUniform } from '../../src/ref/random.js';
+import { randNormal, randUniform } from '../../src/random/pcg.js';
 import { ShapeError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 

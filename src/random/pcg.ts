@@ -1,4 +1,8 @@
-/** CPU mirror of kernels/lib/random.wgsl (bit-exact for the integer hash). */
+/**
+ * The engine's counter-based generator: PCG3D (Jarzynski & Olano 2020), bit-exact with kernels/lib/random.wgsl, so
+ * the CPU and the GPU draw the same numbers from the same (key, counter). Every draw is a pure function of its key
+ * and counter: nothing depends on what was drawn before.
+ */
 
 export function pcg3d(a: number, b: number, c: number): [number, number, number] {
   let x = (Math.imul(a, 1664525) + 1013904223) >>> 0;
@@ -32,4 +36,17 @@ export function randNormal(key: readonly [number, number], ctr: number): number 
 export function streamKey(seed: number, stream: number): [number, number] {
   const [x, y] = pcg3d(seed >>> 0, stream >>> 0, 0x9e3779b9);
   return [x, y];
+}
+
+/** Key of one item in a keyed family: (seed, a, b) → key, e.g. (loader seed, epoch, dataset index). */
+export function itemKey(seed: number, a: number, b: number): [number, number] {
+  const [x, y] = pcg3d(seed >>> 0, a >>> 0, b >>> 0);
+  return streamKey(x, y);
+}
+
+/** The 32-bit FNV-1a hash of a string, for keying streams by names (a split, a corruption, a parameter path). */
+export function nameId(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }

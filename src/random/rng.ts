@@ -1,37 +1,42 @@
 /**
- * Counter-based random streams for the data layer. Every draw is a pure function of (key, counter), so a
- * sample's augmentation or a synthetic image regenerates identically whatever else was drawn before it, and a
- * run resumed from a checkpoint replays the same numbers. Built on the PCG3D hash of src/ref/random.ts.
+ * The one random stream. It holds a key and a counter; every draw is a pure function of (key, counter), so a sample's
+ * augmentation or a synthetic image regenerates identically whatever else was drawn before it. Numbers for the CPU
+ * come from uniform()/normal()/…; keys for the GPU random ops (dropout masks, phase noise) come from next(). A stream
+ * made from a seed saves as (seed, counter) in a checkpoint, so --resume replays the same masks.
  */
-import { pcg3d, randNormal, randUniform, streamKey } from '../ref/random.js';
+import { pcg3d, itemKey, randNormal, randUniform } from './pcg.js';
 
 export type Key = readonly [number, number];
 
-/** Key of one item in a keyed family: (seed, a, b) → key, e.g. (loader seed, epoch, dataset index). */
-export function itemKey(seed: number, a: number, b: number): Key {
-  const [x, y] = pcg3d(seed >>> 0, a >>> 0, b >>> 0);
-  return streamKey(x, y);
-}
-
-/** A 32-bit id of a string (FNV-1a), for keying streams by names such as a split or a corruption. */
-export function nameId(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+/** The second key word of a seeded stream: next() on it is streamKey(seed, counter). */
+const SEEDED = 0x9e3779b9;
 
 export class Rng {
-  private ctr = 0;
+  readonly key: Key;
 
-  constructor(readonly key: Key) {}
+  /** From a key, or from a seed (the stream whose n-th next() is streamKey(seed, n)). */
+  constructor(key: Key | number, public counter = 0) {
+    this.key = typeof key === 'number' ? [key, SEEDED] : key;
+  }
 
   static of(seed: number, a = 0, b = 0): Rng { return new Rng(itemKey(seed, a, b)); }
+
+  get seed(): number { return this.key[0]; }
+
+  /** The next key from this stream, for a GPU random op. */
+  next(): [number, number] {
+    const [x, y] = pcg3d(this.key[0] >>> 0, this.counter++ >>> 0, this.key[1] >>> 0);
+    return [x, y];
+  }
+
+  /** What a checkpoint saves of a seeded stream. */
+  state(): { seed: number; counter: number } { return { seed: this.seed, counter: this.counter }; }
 
   /** An independent stream derived from this key; does not advance this stream. */
   fork(stream: number): Rng { return new Rng(itemKey(this.key[0], this.key[1], stream)); }
 
   /** U[0, 1) with 24-bit resolution. */
-  uniform(): number { return randUniform(this.key, this.ctr++); }
+  uniform(): number { return randUniform(this.key, this.counter++); }
 
   range(lo: number, hi: number): number { return lo + (hi - lo) * this.uniform(); }
 
@@ -40,7 +45,7 @@ export class Rng {
 
   bernoulli(p: number): boolean { return this.uniform() < p; }
 
-  normal(): number { return randNormal(this.key, this.ctr++); }
+  normal(): number { return randNormal(this.key, this.counter++); }
 
   /** Gamma(k, 1) by Marsaglia–Tsang; k < 1 via the U^(1/k) boost. */
   gamma(k: number): number {
