@@ -16,7 +16,7 @@ import { reconstructCommand } from '../../src/cli/reconstruct.js';
 import { decodeImage } from '../../src/data/image-io.js';
 import { VGG, VGG_PRESETS } from '../../src/models/vgg.js';
 import { saveWeights } from '../../src/train/checkpoint.js';
-import { constrainedOptimum, reconstructLoopRef, type LoopRefOptions } from '../../src/analysis/reconstruct-ref.js';
+import { constrainedOptimum, reconstructLoopRef, type LoopRefOptions } from '../../src/ref/reconstruct.js';
 
 const eng = useEngine();
 // The runtime's sleep-before-wait prices a wait by the ms per dispatch of earlier waits, and the first steps'

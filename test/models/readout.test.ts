@@ -14,7 +14,7 @@ import { Rng as RngStream } from '../../src/random/rng.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
 import { FullGaussian2d, Gaussian2d, GaussianReadout, MultiReadout, eluResponse, type GaussType } from '../../src/models/readout.js';
-import { readoutBackwardRef, readoutRef, type ReadoutRefInput, type SigmaKind } from '../../src/models/readout-ref.js';
+import { readoutBackwardRef, readoutRef, type ReadoutRefInput, type SigmaKind } from '../../src/ref/readout.js';
 import { useEngine } from '../helpers/engine.js';
 import { expectClose } from '../helpers/close.js';
 import { numericGrad } from '../helpers/gradcheck.js';

@@ -4,7 +4,7 @@
  * optimum x = (H + γI)⁻¹Hx₀ of a quadratic loss under ‖x‖ ≤ r (Safarani et al. 2021 §4).
  */
 import { adamRef } from '../ref/optim.js';
-import { blurWeights, type NormConstraint } from './reconstruct.js';
+import { blurWeights, type NormConstraint } from '../analysis/reconstruct.js';
 
 /** torch's 'reflect' padding (reflect-101: cb|abcd|cb), folded for any distance. */
 function reflect(i: number, n: number): number {
