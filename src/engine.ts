@@ -227,6 +227,9 @@ export class Engine {
   /** Submits pending work and waits for it. */
   sync(): Promise<void> { return this.runtime.sync(); }
 
+  /** Submits the work recorded so far to the GPU without waiting for it. */
+  flush(): void { this.runtime.flush(); }
+
   /** Frees the tape, the pool and the device, so the process can exit. */
   close(): void {
     this.tape.clear();

@@ -24,10 +24,10 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { CapturedStep } from '../gpu/capture.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { Layer } from '../nn/layers.js';
-import { dims8, expectF32, grid1d, run } from '../ops/dispatch.js';
+import { expectF32, run } from '../ops/dispatch.js';
 import { add, addScalar, affine, clamp, div, mul, pow, reciprocal, scale, sqrt, square, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
-import { expand, reshape } from '../ops/movement.js';
+import { copyInto, expand, reshape } from '../ops/movement.js';
 import { randomNormal } from '../ops/random.js';
 import { roundHalfEven } from '../ops/corrupt-blur.js';
 
@@ -115,15 +115,6 @@ export function layerOutput(model: Layer, name: string): (x: Tensor) => Tensor {
   }
   const some = model.namedModules().map(([n]) => n).filter(Boolean).slice(0, 12);
   throw new ShapeError(`reconstruct: no module '${name}' in the model (e.g. ${some.join(', ')})`);
-}
-
-/** dst ← src, one dispatch (capturable, unlike a buffer copy). */
-function copyInto(dst: Tensor, src: Tensor): void {
-  const n = dst.size;
-  run('movement', 'movement_copy', { x: src, y: dst }, {
-    n, rank: 1, x_base: 0, y_base: 0, shape: dims8([n], 'reconstruct'), x_strides: dims8([1], 'reconstruct'),
-    y_strides: dims8([1], 'reconstruct'),
-  }, grid1d(n));
 }
 
 /**
@@ -318,7 +309,7 @@ export class Reconstruction {
     if (!(Number.isInteger(steps) && steps >= 0)) throw new ArgumentError(`reconstruct: steps must be a non-negative integer, got ${steps}`);
     for (let i = 1; i <= steps; i++) {
       this.step();
-      this.engine.runtime.flush();
+      this.engine.flush();
       if (opts.every && opts.onSnapshot && this.steps % opts.every === 0) await opts.onSnapshot(await this.snapshot());
       else if (i % 16 === 0) await this.engine.sync();
     }

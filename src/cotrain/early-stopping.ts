@@ -13,6 +13,7 @@
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../errors.js';
+import { copyInto } from '../ops/movement.js';
 
 export type MetricMode = 'max' | 'min';
 
@@ -136,17 +137,16 @@ export class StateSnapshot {
     for (const [name, t] of this.module.stateDict()) {
       let c = this.#copies.get(name);
       if (!c) { c = e.empty(t.shape, t.dtype, `snapshot ${name}`).keep(); this.#copies.set(name, c); }
-      if (t.bytes) e.runtime.copy(t.storage.buffer, 0, c.storage.buffer, 0, t.bytes);
+      copyInto(c, t);
     }
   }
 
   /** Writes the snapshot back into the module. */
   restore(): void {
-    const e = this.module.engine;
     for (const [name, t] of this.module.stateDict()) {
       const c = this.#copies.get(name);
       if (!c) throw new ShapeError(`StateSnapshot: '${name}' appeared after the snapshot`);
-      if (t.bytes) e.runtime.copy(c.storage.buffer, 0, t.storage.buffer, 0, t.bytes);
+      copyInto(t, c);
     }
   }
 

@@ -169,11 +169,7 @@ export async function trainOracle(ctx: RunContext): Promise<Trained> {
   const model = buildModel(engine, c, ctx.neural, cls.numClasses, ctx.seed + SALT.reinit);
   let firstAlive = true;
   try {
-    const own = model.stateDict();
-    for (const [name, t] of first.stateDict()) {
-      if (!name.startsWith('mtl_vgg_core.v1_block.')) continue;
-      engine.runtime.copy(t.storage.buffer, 0, own.get(name)!.storage.buffer, 0, t.bytes);
-    }
+    model.copyStateFrom(first, 'mtl_vgg_core.v1_block.');
     first.dispose();
     firstAlive = false;
     model.freeze(['v1_block']);

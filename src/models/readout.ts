@@ -18,7 +18,7 @@ import type { Initializer } from '../nn/init.js';
 import type { Rng } from '../random/rng.js';
 import { abs, add, addScalar, clamp, elu, mul, scale } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
-import { expand, reshape } from '../ops/movement.js';
+import { copyInto, expand, reshape } from '../ops/movement.js';
 import { gridSample } from '../ops/grid-sample.js';
 import { randomNormal } from '../ops/random.js';
 
@@ -47,7 +47,7 @@ function updateInPlace(dst: Tensor, f: (t: Tensor) => Tensor): void {
   const e = dst.engine;
   e.noGrad(() => e.scope(() => {
     const v = f(dst);
-    e.runtime.copy(v.storage.buffer, 0, dst.storage.buffer, 0, dst.bytes);
+    copyInto(dst, v);
   }));
 }
 

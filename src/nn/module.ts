@@ -6,6 +6,7 @@ import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, sameShape } from '../tensor/shape.js';
+import { copyInto } from '../ops/movement.js';
 
 export interface HostTensor { shape: readonly number[]; data: Float32Array | Int32Array }
 
@@ -66,6 +67,24 @@ export abstract class Module {
   }
 
   /** Copies host tensors into the module. Missing or unexpected names and shape mismatches name the tensor. */
+  /**
+   * Copies, on the GPU, every state entry of `other` whose name starts with `prefix` into this module's entry of the
+   * same name (e.g. a trained core into a freshly initialised model). Names and shapes must match.
+   */
+  copyStateFrom(other: Module, prefix = ''): void {
+    const own = this.stateDict();
+    let copied = 0;
+    for (const [name, t] of other.stateDict()) {
+      if (!name.startsWith(prefix)) continue;
+      const dst = own.get(name);
+      if (!dst) throw new ShapeError(`copyStateFrom: '${name}' is not in this module`);
+      if (!sameShape(dst.shape, t.shape)) throw new ShapeError(`copyStateFrom: '${name}' is ${fmt(t.shape)} here ${fmt(dst.shape)}`);
+      this.engine.noGrad(() => copyInto(dst, t));
+      copied++;
+    }
+    if (!copied) throw new ArgumentError(`copyStateFrom: no state entry starts with '${prefix}'`);
+  }
+
   loadStateDict(state: Map<string, HostTensor>, opts: { strict?: boolean; ignore?: RegExp } = {}): void {
     const own = this.stateDict();
     const strict = opts.strict ?? true;

@@ -17,6 +17,15 @@ function copy(x: Tensor, y: Tensor, s: CopySpec, op: string): void {
   }, grid1d(n));
 }
 
+/**
+ * dst ← src in place, outside the autograd graph: one dispatch, so a captured step replays it (a buffer copy would
+ * not be captured). Same size and dtype; shapes may differ (the bits move in row-major order).
+ */
+export function copyInto(dst: Tensor, src: Tensor): void {
+  if (dst.size !== src.size || dst.dtype !== src.dtype) throw new ShapeError(`copyInto: ${src.describe()} does not fit ${dst.describe()}`);
+  copy(src, dst, { shape: [dst.size], xBase: 0, xStrides: [1], yBase: 0, yStrides: [1] }, 'copyInto');
+}
+
 /** Same data, new shape; one dim may be −1. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const free = shape.indexOf(-1);

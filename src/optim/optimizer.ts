@@ -7,6 +7,7 @@ import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, sameShape } from '../tensor/shape.js';
+import { copyInto } from '../ops/movement.js';
 
 export abstract class Optimizer {
   readonly params: readonly Tensor[];
@@ -122,7 +123,7 @@ export abstract class Optimizer {
     steps.forEach((n, i) => { this.steps[i] = n; });
     for (const [i, name, src] of copies) {
       const dst = this.ensureSlot(i, name, false);
-      if (src.bytes > 0) this.engine.runtime.copy(src.storage.buffer, 0, dst.storage.buffer, 0, src.bytes);
+      copyInto(dst, src);
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * Gaussian readouts: forward against the f64 CPU reference (src/models/readout-ref.ts, written from
+ * Gaussian readouts: forward against the f64 CPU reference (src/ref/readout.ts, written from
  * neuralpredictors' code), its analytic backward against central differences, our backward against it, and
  * PyTorch golden values from tools/gen-readout-fixture.py. Plus init, clamping, the regulariser, bias from mean responses, RNG use.
  */
