@@ -24,12 +24,13 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { CapturedStep } from '../gpu/capture.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { Layer } from '../nn/layers.js';
-import { expectF32, run } from '../ops/dispatch.js';
+import { expectF32 } from '../ops/dispatch.js';
 import { add, addScalar, affine, clamp, div, mul, pow, reciprocal, scale, sqrt, square, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { copyInto, expand, reshape } from '../ops/movement.js';
 import { randomNormal } from '../ops/random.js';
-import { roundHalfEven } from '../ops/corrupt-blur.js';
+import { roundHalfEven } from '../numeric.js';
+import { separableFilter } from '../corrupt/blur.js';
 
 export type NormConstraint = 'sphere' | 'ball';
 
@@ -115,25 +116,6 @@ export function layerOutput(model: Layer, name: string): (x: Tensor) => Tensor {
   }
   const some = model.namedModules().map(([n]) => n).filter(Boolean).slice(0, 12);
   throw new ShapeError(`reconstruct: no module '${name}' in the model (e.g. ${some.join(', ')})`);
-}
-
-/**
- * mei's separable blur of every [H, W] plane with torch 'reflect' padding: corrupt-blur's separable kernel with
- * border reflect-101, from a weight table uploaded once (gaussianFilter uploads its table per call, which a
- * captured step refuses).
- */
-function blurPlanes(g: Tensor, w: Tensor): Tensor {
-  const [n, c, h, wd] = g.shape;
-  const radius = (w.size - 1) / 2;
-  let x = g;
-  for (const axis of [0, 1]) {
-    const y = g.engine.empty(g.shape, 'f32', 'reconstruct blur');
-    run('corrupt-blur', 'corrupt_blur_separable', { x, w, y }, { w: wd, h, c, axis, radius, mode: 2, post: 0, taps: 0 },
-      [Math.ceil(wd / 8), Math.ceil(h / 8), n * c]);
-    if (x !== g) x.dispose();
-    x = y;
-  }
-  return x;
 }
 
 interface AdamState { m: Tensor; v: Tensor; t: Tensor; beta1: Tensor; beta2: Tensor }
@@ -268,7 +250,8 @@ export class Reconstruction {
     const grad = x.grad!;
     x.grad = null;
     e.noGrad(() => e.scope(() => {
-      const g = this.#blur ? blurPlanes(grad, this.#blur) : grad;
+      // mei's blur of the gradient: torch 'reflect' padding is reflect-101; the table is uploaded once for capture.
+      const g = this.#blur ? separableFilter(grad, this.#blur, this.#blur, 'reflect101') : grad;
       const next = this.#adam ? this.#adamUpdate(g, this.#adam) : sub(x, scale(g, this.lr));
       copyInto(x, this.#project(next));
     }));

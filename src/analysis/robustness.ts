@@ -9,20 +9,6 @@ import { bootstrapGroups, type BootstrapOptions, type BootstrapResult } from './
 /** Accuracies per corruption name, indexed [level][seed]; every level of one model has the same seeds. */
 export type CorruptionAccuracies = Readonly<Record<string, readonly (readonly number[])[]>>;
 
-/** TIN-TC: the 15 ImageNet-C corruptions of neural_cotraining's default list without glass_blur. */
-export const TIN_TC_CORRUPTIONS = [
-  'jpeg_compression', 'pixelate', 'impulse_noise', 'defocus_blur', 'contrast', 'fog', 'brightness', 'frost',
-  'shot_noise', 'motion_blur', 'gaussian_noise', 'elastic_transform', 'snow', 'zoom_blur',
-] as const;
-
-/** Hendrycks & Dietterich's four groups (glass_blur kept for the 15-corruption suite). */
-export const CORRUPTION_CATEGORIES: Readonly<Record<'noise' | 'blur' | 'weather' | 'digital', readonly string[]>> = {
-  noise: ['gaussian_noise', 'shot_noise', 'impulse_noise'],
-  blur: ['defocus_blur', 'glass_blur', 'motion_blur', 'zoom_blur'],
-  weather: ['snow', 'frost', 'fog', 'brightness'],
-  digital: ['contrast', 'elastic_transform', 'pixelate', 'jpeg_compression'],
-};
-
 export interface RobustnessScore {
   score: number;
   /** Ā_c(model)/Ā_c(Baseline) per corruption. */

@@ -7,7 +7,8 @@ import { Engine } from '../engine.js';
 import type { Image } from '../data/dataset.js';
 import { readImage, writeImage } from '../data/image-io.js';
 import { resize } from '../data/transforms.js';
-import { CORRUPTIONS, corrupt } from '../data/corruptions.js';
+import { CORRUPTIONS } from '../corrupt/catalogue.js';
+import { corrupt } from '../corrupt/corrupt.js';
 
 export interface CorruptCommandOptions { out: string; size: 64 | 224; seed: number; image?: string }
 

@@ -25,7 +25,7 @@ import { CHECKPOINT_FORMAT } from '../train/checkpoint.js';
 import { GRCNN, GRCNN_PRESETS } from '../models/grcnn.js';
 import { VGG, VGG_PRESETS } from '../models/vgg.js';
 import { mtlNameFromVgg } from '../models/mtl.js';
-import { gaussianNoise } from '../ops/corrupt-noise.js';
+import { gaussianNoise } from '../corrupt/noise.js';
 import type { Layer } from '../nn/layers.js';
 
 export interface ReconstructArgs {

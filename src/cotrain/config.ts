@@ -12,8 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { CORRUPTIONS } from '../data/corruptions.js';
-import { TIN_TC_CORRUPTIONS } from '../analysis/robustness.js';
+import { CORRUPTIONS } from '../corrupt/catalogue.js';
+import { TIN_TC_CORRUPTIONS } from '../corrupt/catalogue.js';
 import { TEXTURE_FAMILIES } from '../data/textures.js';
 
 const pos = () => z.number().positive();

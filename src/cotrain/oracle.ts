@@ -5,7 +5,7 @@
  *   view B: always corrupted (Distort(with_clean=False)).
  * Both go through the model as one batch of 2B; cross-entropy on view A's logits only, plus
  * λ·consistency(conv3_1(A), conv3_1(B)) (cosine: mean(1 − cos) over channels at every position).
- * Corruptions run on the GPU (src/data/corruptions.ts) on [0, 1] images, before standardisation.
+ * Corruptions run on the GPU (src/corrupt/corrupt.ts) on [0, 1] images, before standardisation.
  *
  * NOTE: the original draws a corruption and severity per image; here each view of a batch gets one corruption and
  * one severity drawn per batch (all from the configured lists), so a batch costs two `corrupt` calls instead of up to
@@ -17,7 +17,7 @@ import type { MtlVgg } from '../models/mtl.js';
 import { DataLoader } from '../data/loader.js';
 import { nameId } from '../random/pcg.js';
 import { Rng } from '../random/rng.js';
-import { corrupt } from '../data/corruptions.js';
+import { corrupt } from '../corrupt/corrupt.js';
 import { add, affine, mul, scale, sub } from '../ops/elementwise.js';
 import { concat, slice } from '../ops/movement.js';
 import { crossEntropy } from '../ops/softmax.js';

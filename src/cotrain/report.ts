@@ -125,7 +125,7 @@ function markdownOf(results: ProtocolResults, s: ReportSummary, svgName: string)
     + `Corrupted accuracy is the mean over ${s.corruptions.length} corruptions × ${s.severities} severities. `
     + `Robustness = (1/${s.scored.length})·Σ_c Ā_c(run)/Ā_c(${s.baseline}) (Ā_c: mean over severities and seeds).`, '');
   if (s.corruptions.includes('frost')) {
-    lines.push('frost uses a procedural ice layer, not the ImageNet-C frost photographs (src/data/corruptions.ts).', '');
+    lines.push('frost uses a procedural ice layer, not the ImageNet-C frost photographs (src/corrupt/corrupt.ts).', '');
   }
   const unscored = s.corruptions.filter((c) => !s.scored.includes(c));
   if (unscored.length) lines.push(`Left out of the robustness score (a baseline seed has 0% accuracy): ${unscored.join(', ')}.`, '');

@@ -16,9 +16,10 @@ import type { Layer } from '../nn/layers.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Dataset, Image } from '../data/dataset.js';
 import { DataLoader, type Batch, type SampleTransform } from '../data/loader.js';
-import { corrupt, CORRUPTIONS, type SeverityTable } from '../data/corruptions.js';
+import { corrupt } from '../corrupt/corrupt.js';
+import { CORRUPTIONS, type SeverityTable } from '../corrupt/catalogue.js';
 import { Rng } from '../random/rng.js';
-import { TIN_TC_CORRUPTIONS } from '../analysis/robustness.js';
+import { TIN_TC_CORRUPTIONS } from '../corrupt/catalogue.js';
 import { topk } from '../train/evaluate.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 

@@ -3,7 +3,7 @@
  * norm projections, the whole projected-gradient loop for a given gradient function, and the closed-form
  * optimum x = (H + γI)⁻¹Hx₀ of a quadratic loss under ‖x‖ ≤ r (Safarani et al. 2021 §4).
  */
-import { adamRef } from '../ref/optim.js';
+import { adamRef } from './optim.js';
 import { blurWeights, type NormConstraint } from '../analysis/reconstruct.js';
 
 /** torch's 'reflect' padding (reflect-101: cb|abcd|cb), folded for any distance. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CORRUPTION_CATEGORIES, TIN_TC_CORRUPTIONS, robustnessScore, robustnessScoreCI, type CorruptionAccuracies } from '../../src/analysis/robustness.js';
+import { CORRUPTION_CATEGORIES, TIN_TC_CORRUPTIONS } from '../../src/corrupt/catalogue.js';
+import { robustnessScore, robustnessScoreCI, type CorruptionAccuracies } from '../../src/analysis/robustness.js';
 import { ShapeError } from '../../src/errors.js';
 
 // [level][seed]

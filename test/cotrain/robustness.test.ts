@@ -11,8 +11,8 @@ import { Layer } from '../../src/nn/layers.js';
 import { addScalar, scale } from '../../src/ops/elementwise.js';
 import { mean } from '../../src/ops/reduce.js';
 import { concat, reshape } from '../../src/ops/movement.js';
-import { corrupt } from '../../src/data/corruptions.js';
-import { TIN_TC_CORRUPTIONS } from '../../src/analysis/robustness.js';
+import { corrupt } from '../../src/corrupt/corrupt.js';
+import { TIN_TC_CORRUPTIONS } from '../../src/corrupt/catalogue.js';
 import { evaluateRobustness } from '../../src/cotrain/robustness.js';
 import { useEngine } from '../helpers/engine.js';
 

@@ -6,11 +6,9 @@ import { PNG } from 'pngjs';
 import { useEngine } from '../helpers/engine.js';
 import { uniform } from '../helpers/rng.js';
 import { expectClose } from '../helpers/close.js';
-import {
-  COMMON_CORRUPTIONS, CORRUPTIONS, EXTRA_CORRUPTIONS, SEVERITIES, corrupt, elasticParams, isCanonical, type CorruptionName,
-  type SeverityTable,
-} from '../../src/data/corruptions.js';
-import { corruptRef } from '../../src/ref/corrupt.js';
+import { COMMON_CORRUPTIONS, CORRUPTIONS, EXTRA_CORRUPTIONS, SEVERITIES, elasticParams, isCanonical, type CorruptionName, type SeverityTable } from '../../src/corrupt/catalogue.js';
+import { corrupt } from '../../src/corrupt/corrupt.js';
+import { corruptRef } from '../../src/corrupt/ref/corrupt.js';
 import { corruptCommand } from '../../src/cli/corrupt.js';
 import { ShapeError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -185,7 +183,7 @@ describe('every corruption on the GPU', () => {
           d.push(acc / y.length);
         }
         const what = `${name} @${table} C${c}: mean |Δ| ${d.map((v) => v.toFixed(4)).join(' ')}`;
-        // Gray saturate is the identity (see src/data/corruptions.ts).
+        // Gray saturate is the identity (see src/corrupt/corrupt.ts).
         if (c === 1 && name === 'saturate') { expect(Math.max(...d), what).toBe(0); continue; }
         expect(Math.min(...d), what).toBeGreaterThan(1e-3);
         if (!LOOSE[name]) d.slice(1).forEach((v, i) => expect(v, what).toBeGreaterThanOrEqual(0.98 * d[i]));

@@ -5,21 +5,18 @@ import { f32, uniform } from '../helpers/rng.js';
 import { expectClose } from '../helpers/close.js';
 import { ShapeError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { gaussianNoise, impulseNoise, noiseField, shotNoise, speckleNoise } from '../../src/ops/corrupt-noise.js';
-import {
-  defocusBlur, diskKernel, filter2d, gaussianFilter, gaussianWeights, glassBlur, motionBlur, motionTaps, zoomAxis, zoomBlur,
-  type Border,
-} from '../../src/ops/corrupt-blur.js';
-import { fog, frost, plasmaFractal, snow } from '../../src/ops/corrupt-weather.js';
-import { brightness, contrast, elastic, pixelate, saturate } from '../../src/ops/corrupt-digital.js';
-import { CHROMA_TABLE, LUMA_TABLE, jpegCompress, jpegTables } from '../../src/ops/corrupt-jpeg.js';
-import { spatter } from '../../src/ops/corrupt-spatter.js';
-import { gaussianNoiseRef, impulseNoiseRef, noiseFieldRef, shotNoiseRef, speckleNoiseRef } from '../../src/ref/corrupt-noise.js';
-import { filter2dRef, glassBlurRef, motionBlurRef, zoomBlurRef } from '../../src/ref/corrupt-blur.js';
-import { fogRef, frostRef, plasmaRef, snowRef } from '../../src/ref/corrupt-weather.js';
-import { contrastRef, elasticRef, hsvRef, pixelateRef } from '../../src/ref/corrupt-digital.js';
-import { jpegRef } from '../../src/ref/corrupt-jpeg.js';
-import { cannyRef, spatterRef } from '../../src/ref/corrupt-spatter.js';
+import { gaussianNoise, impulseNoise, noiseField, shotNoise, speckleNoise } from '../../src/corrupt/noise.js';
+import { defocusBlur, diskKernel, filter2d, gaussianFilter, gaussianWeights, glassBlur, motionBlur, motionTaps, zoomAxis, zoomBlur, type Border } from '../../src/corrupt/blur.js';
+import { fog, frost, plasmaFractal, snow } from '../../src/corrupt/weather.js';
+import { brightness, contrast, elastic, pixelate, saturate } from '../../src/corrupt/digital.js';
+import { CHROMA_TABLE, LUMA_TABLE, jpegCompress, jpegTables } from '../../src/corrupt/jpeg.js';
+import { spatter } from '../../src/corrupt/spatter.js';
+import { gaussianNoiseRef, impulseNoiseRef, noiseFieldRef, shotNoiseRef, speckleNoiseRef } from '../../src/corrupt/ref/noise.js';
+import { filter2dRef, glassBlurRef, motionBlurRef, zoomBlurRef } from '../../src/corrupt/ref/blur.js';
+import { fogRef, frostRef, plasmaRef, snowRef } from '../../src/corrupt/ref/weather.js';
+import { contrastRef, elasticRef, hsvRef, pixelateRef } from '../../src/corrupt/ref/digital.js';
+import { jpegRef } from '../../src/corrupt/ref/jpeg.js';
+import { cannyRef, spatterRef } from '../../src/corrupt/ref/spatter.js';
 
 const eng = useEngine();
 const KEY = { seed: 12345, tag: 0x7a0, first: 9 };

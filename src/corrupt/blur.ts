@@ -1,13 +1,15 @@
 /**
  * Blur corruptions (gaussian, defocus, motion, zoom, glass) and the filters the other corruptions build on, over
  * kernels/corrupt-blur.wgsl. Kernel weights, per-image motion taps and zoom rows are small tables built here on
- * the CPU (pure functions, also used by src/ref/corrupt-blur.ts); pixels stay on the GPU. Images are
+ * the CPU (pure functions, also used by src/corrupt/ref/blur.ts); pixels stay on the GPU. Images are
  * [N, C, H, W] and every filter works per plane.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../errors.js';
-import { run } from './dispatch.js';
-import { expectImages, imageUniforms, substream, type CorruptKey } from './corrupt-noise.js';
+import { run } from '../ops/dispatch.js';
+import { expectImages } from './noise.js';
+import { imageUniforms, substream, type CorruptKey } from './keys.js';
+import { roundHalfEven } from '../numeric.js';
 
 /** Border modes: edge replication, symmetric (scipy 'reflect'), reflect-101 (OpenCV's default). */
 export type Border = 'edge' | 'symmetric' | 'reflect101';
@@ -15,12 +17,6 @@ const BORDER: Record<Border, number> = { edge: 0, symmetric: 1, reflect101: 2 };
 /** What a filter does to its result: nothing, numpy's uint8 cast of 255·v (then /255), or clip to [0, 1]. */
 export type Post = 'none' | 'uint8' | 'clip';
 const POST: Record<Post, number> = { none: 0, uint8: 1, clip: 2 };
-
-/** Python's round(): half to even (scipy's zoom output size, numpy.round). */
-export function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** scipy's 1-D gaussian weights: radius ⌊truncate·σ + ½⌋, normalised; σ ≤ 1e-15 leaves the axis alone. */
 export function gaussianWeights(sigma: number, truncate = 4): Float64Array {
@@ -80,10 +76,6 @@ export function motionTaps(radius: number, sigma: number, angleDeg: number, h: n
   return out;
 }
 
-/** numpy.arange(start, stop, step) as numpy computes it: ⌈(stop − start)/step⌉ values start + i·step. */
-export function arange(start: number, stop: number, step: number): number[] {
-  return Array.from({ length: Math.ceil((stop - start) / step) }, (_, i) => start + i * step);
-}
 
 /**
  * Rows of `clipped_zoom` per factor: (top, scale, last, 0) for rows then columns, where the centre crop of
@@ -118,14 +110,30 @@ function filterParams(x: Tensor, extra: { axis?: number; radius?: number; border
     post: POST[extra.post ?? 'none'], taps: extra.taps ?? 0 };
 }
 
-function separable(x: Tensor, weights: Float64Array, axis: 0 | 1, border: Border, post: Post): Tensor {
-  const e = x.engine;
-  const y = e.empty(x.shape, 'f32', 'corrupt_blur_separable');
-  const w = e.tensor(Float32Array.from(weights));
+/** A 1-D correlation along H (axis 0) or W (axis 1) of every plane of x, with odd-length weights held on the GPU. */
+function filterAxis(x: Tensor, w: Tensor, axis: 0 | 1, border: Border, post: Post): Tensor {
+  const y = x.engine.empty(x.shape, 'f32', 'corrupt_blur_separable');
   run('corrupt-blur', 'corrupt_blur_separable', { x, w, y },
-    filterParams(x, { axis, radius: (weights.length - 1) / 2, border, post }), planes(x));
+    filterParams(x, { axis, radius: (w.size - 1) / 2, border, post }), planes(x));
+  return y;
+}
+
+function separable(x: Tensor, weights: Float64Array, axis: 0 | 1, border: Border, post: Post): Tensor {
+  const w = x.engine.tensor(Float32Array.from(weights));
+  const y = filterAxis(x, w, axis, border, post);
   w.dispose();
   return y;
+}
+
+/**
+ * A separable filter of every [H, W] plane of x [N, C, H, W]: `rows` along H, then `cols` along W (odd-length
+ * weight tensors, uploaded once by the caller, so a captured step can replay it). `post` applies after the second pass.
+ */
+export function separableFilter(x: Tensor, rows: Tensor, cols: Tensor, border: Border = 'edge', post: Post = 'none'): Tensor {
+  const mid = filterAxis(x, rows, 0, border, 'none');
+  const out = filterAxis(mid, cols, 1, border, post);
+  mid.dispose();
+  return out;
 }
 
 /** scipy/skimage gaussian_filter over H and W of every plane; σ per axis as [σ_H, σ_W]. */

@@ -1,9 +1,10 @@
 /** f64 CPU references for kernels/corrupt-weather.wgsl (snow, fog's plasma fractal, the procedural frost). */
-import { randNormal, randUniform, u32ToUnit } from '../random/pcg.js';
-import { drawU32, imageKey, type CorruptKey } from '../ops/corrupt-noise.js';
-import { roundHalfEven, zoomAxis } from '../ops/corrupt-blur.js';
-import { nextPow2, snowAngles, type SnowParams } from '../ops/corrupt-weather.js';
-import { motionBlurRef } from './corrupt-blur.js';
+import { randNormal, randUniform, u32ToUnit } from '../../random/pcg.js';
+import { drawU32, imageKey, type CorruptKey } from '../keys.js';
+import { roundHalfEven } from '../../numeric.js';
+import { zoomAxis } from '../blur.js';
+import { nextPow2, snowAngles, type SnowParams } from '../weather.js';
+import { motionBlurRef } from './blur.js';
 
 const clip = (v: number) => Math.min(1, Math.max(0, v));
 

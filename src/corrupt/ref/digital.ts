@@ -1,8 +1,8 @@
 /** f64 CPU references for kernels/corrupt-digital.wgsl (HSV, contrast, pixelate, elastic). */
-import { elasticAffine, type ElasticParams } from '../ops/corrupt-digital.js';
-import { substream, type CorruptKey } from '../ops/corrupt-noise.js';
-import { foldRef, gaussianFilterRef } from './corrupt-blur.js';
-import { noiseFieldRef } from './corrupt-noise.js';
+import { elasticAffine, type ElasticParams } from '../digital.js';
+import { substream, type CorruptKey } from '../keys.js';
+import { foldRef, gaussianFilterRef } from './blur.js';
+import { noiseFieldRef } from './noise.js';
 
 const clip = (v: number) => Math.min(1, Math.max(0, v));
 

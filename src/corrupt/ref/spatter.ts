@@ -1,8 +1,8 @@
-/** f64 CPU reference for src/ops/corrupt-spatter.ts (Canny, chamfer distance, equalisation as OpenCV does them). */
-import type { CorruptKey } from '../ops/corrupt-noise.js';
-import type { SpatterParams } from '../ops/corrupt-spatter.js';
-import { foldRef, gaussianFilterRef } from './corrupt-blur.js';
-import { noiseFieldRef } from './corrupt-noise.js';
+/** f64 CPU reference for src/corrupt/spatter.ts (Canny, chamfer distance, equalisation as OpenCV does them). */
+import type { CorruptKey } from '../keys.js';
+import type { SpatterParams } from '../spatter.js';
+import { foldRef, gaussianFilterRef } from './blur.js';
+import { noiseFieldRef } from './noise.js';
 
 const clip = (v: number) => Math.min(1, Math.max(0, v));
 /** OpenCV's fixed-point chamfer steps (1, 1.4, 2.1969 in 1/65536). */

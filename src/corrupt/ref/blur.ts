@@ -1,7 +1,7 @@
 /** f64 CPU references for kernels/corrupt-blur.wgsl (images NCHW as Float64Array, filters per plane). */
-import { randU32x2 } from '../random/pcg.js';
-import { imageKey, type CorruptKey } from '../ops/corrupt-noise.js';
-import { diskKernel, gaussianWeights, motionTaps, zoomTable, type Border, type Post } from '../ops/corrupt-blur.js';
+import { randU32x2 } from '../../random/pcg.js';
+import { imageKey, type CorruptKey } from '../keys.js';
+import { diskKernel, gaussianWeights, motionTaps, zoomTable, type Border, type Post } from '../blur.js';
 
 /** Border folding as lib/corrupt.wgsl `fold`. */
 export function foldRef(i: number, n: number, border: Border): number {

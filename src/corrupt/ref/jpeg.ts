@@ -1,6 +1,6 @@
 /** f64 CPU reference for kernels/corrupt-jpeg.wgsl (the same 8-bit pipeline, DCT in f64). */
-import { jpegTables } from '../ops/corrupt-jpeg.js';
-import { roundHalfEven } from '../ops/corrupt-blur.js';
+import { jpegTables } from '../jpeg.js';
+import { roundHalfEven } from '../../numeric.js';
 
 const COS = Float64Array.from({ length: 64 }, (_, k) => {
   const u = Math.floor(k / 8);

@@ -1,16 +1,16 @@
 /**
- * The CPU twin of src/data/corruptions.ts: every corruption at every severity, in f64 on NCHW Float64Arrays,
+ * The CPU twin of src/corrupt/corrupt.ts: every corruption at every severity, in f64 on NCHW Float64Arrays,
  * from the same severity tables, keys and host-side draws. Tests compare the GPU path with it on small images.
  */
-import { corruptionKey, elasticParams, SEVERITIES, type CorruptionName, type SeverityTable } from '../data/corruptions.js';
-import type { CorruptKey } from '../ops/corrupt-noise.js';
-import { motionAngles } from '../ops/corrupt-blur.js';
-import { gaussianNoiseRef, impulseNoiseRef, shotNoiseRef, speckleNoiseRef } from './corrupt-noise.js';
-import { defocusBlurRef, gaussianFilterRef, glassBlurRef, motionBlurRef, zoomBlurRef } from './corrupt-blur.js';
-import { fogRef, frostRef, snowRef } from './corrupt-weather.js';
-import { contrastRef, elasticRef, hsvRef, pixelateRef } from './corrupt-digital.js';
-import { jpegRef } from './corrupt-jpeg.js';
-import { spatterRef } from './corrupt-spatter.js';
+import { corruptionKey, elasticParams, SEVERITIES, type CorruptionName, type SeverityTable } from '../catalogue.js';
+import type { CorruptKey } from '../keys.js';
+import { motionAngles } from '../blur.js';
+import { gaussianNoiseRef, impulseNoiseRef, shotNoiseRef, speckleNoiseRef } from './noise.js';
+import { defocusBlurRef, gaussianFilterRef, glassBlurRef, motionBlurRef, zoomBlurRef } from './blur.js';
+import { fogRef, frostRef, snowRef } from './weather.js';
+import { contrastRef, elasticRef, hsvRef, pixelateRef } from './digital.js';
+import { jpegRef } from './jpeg.js';
+import { spatterRef } from './spatter.js';
 
 type RefApply = (x: Float64Array, s: readonly number[], p: readonly number[], k: CorruptKey, t: SeverityTable) => Float64Array;
 

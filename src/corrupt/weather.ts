@@ -6,10 +6,11 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { ParamValues } from '../gpu/params.js';
 import { ShapeError } from '../errors.js';
-import { run } from './dispatch.js';
-import { max, min } from './reduce.js';
-import { expectImages, imageUniforms, substream, type CorruptKey } from './corrupt-noise.js';
-import { motionBlur, zoomAxis } from './corrupt-blur.js';
+import { run } from '../ops/dispatch.js';
+import { max, min } from '../ops/reduce.js';
+import { expectImages } from './noise.js';
+import { imageUniforms, substream, type CorruptKey } from './keys.js';
+import { motionBlur, zoomAxis } from './blur.js';
 
 /** Snow parameters, in the order of the severity tables: (μ, s, zoom, threshold, blur radius, blur σ, blend). */
 export interface SnowParams { mu: number; sigma: number; zoom: number; thresh: number; radius: number; blurSigma: number; blend: number }

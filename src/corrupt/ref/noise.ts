@@ -3,8 +3,8 @@
  * Float64Array). Poisson follows numpy's algorithms; the GPU's f32 arithmetic can differ from these at the
  * rare draws that sit on an acceptance boundary.
  */
-import { randNormal, randU32x2, randUniform, u32ToUnit } from '../random/pcg.js';
-import { drawU32, imageKey, type CorruptKey } from '../ops/corrupt-noise.js';
+import { randNormal, randU32x2, randUniform, u32ToUnit } from '../../random/pcg.js';
+import { drawU32, imageKey, type CorruptKey } from '../keys.js';
 
 const clip = (v: number) => Math.min(1, Math.max(0, v));
 

@@ -5,8 +5,8 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../errors.js';
-import { run } from './dispatch.js';
-import { expectImages } from './corrupt-noise.js';
+import { run } from '../ops/dispatch.js';
+import { expectImages } from './noise.js';
 
 /** libjpeg's std_luminance_quant_tbl (ITU-T T.81 K.1), natural order. */
 export const LUMA_TABLE = [

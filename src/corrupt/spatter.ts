@@ -6,11 +6,12 @@
  * one sequential step (Canny's hysteresis flood fill) runs one thread per image.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { run } from './dispatch.js';
-import { mul } from './elementwise.js';
-import { max } from './reduce.js';
-import { expectImages, noiseField, type CorruptKey } from './corrupt-noise.js';
-import { gaussianFilter } from './corrupt-blur.js';
+import { run } from '../ops/dispatch.js';
+import { mul } from '../ops/elementwise.js';
+import { max } from '../ops/reduce.js';
+import { expectImages, noiseField } from './noise.js';
+import { type CorruptKey } from './keys.js';
+import { gaussianFilter } from './blur.js';
 
 /** Spatter parameters in the order of the severity tables: (μ, s, σ, t, k, mode). */
 export interface SpatterParams { mu: number; sigma: number; blur: number; thresh: number; k: number; mode: 0 | 1 }

@@ -1,14 +1,15 @@
 /**
  * Digital corruptions over kernels/corrupt-digital.wgsl: brightness and saturate (HSV), contrast, elastic
  * transform (optional random affine, then a smoothed random displacement field) and pixelate. JPEG lives in
- * corrupt-jpeg.ts.
+ * jpeg.ts.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../errors.js';
-import { run } from './dispatch.js';
-import { mean } from './reduce.js';
-import { expectImages, imageUniforms, noiseField, substream, type CorruptKey } from './corrupt-noise.js';
-import { gaussianFilter } from './corrupt-blur.js';
+import { run } from '../ops/dispatch.js';
+import { mean } from '../ops/reduce.js';
+import { expectImages, noiseField } from './noise.js';
+import { imageUniforms, substream, type CorruptKey } from './keys.js';
+import { gaussianFilter } from './blur.js';
 
 function pixels(x: Tensor, z = x.shape[0]): [number, number, number] {
   return [Math.ceil(x.shape[3] / 8), Math.ceil(x.shape[2] / 8), z];

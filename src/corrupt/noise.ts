@@ -1,40 +1,12 @@
 /**
- * Noise corruptions of images [N, C, H, W] in [0, 1] (kernels/corrupt-noise.wgsl), and the random keys every
- * corrupt-* op shares. Image n of a call draws from key pcg3d(first + n, seed, tag), so a result is a pure
- * function of (seed, tag, image index): the same image gets the same corruption in any batch, on the GPU and in
- * the CPU references. Host-side draws (per-image angles, offsets) use the same keys through src/random/pcg.ts.
+ * Noise corruptions of images [N, C, H, W] in [0, 1] (kernels/corrupt-noise.wgsl), keyed as in ./keys.ts, and
+ * the image check every corruption op shares.
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../errors.js';
-import { pcg3d, u32ToUnit } from '../random/pcg.js';
-import { expectF32, run } from './dispatch.js';
-
-/** Which random stream a corruption call uses: `tag` packs corruption, severity and sub-stream. */
-export interface CorruptKey { seed: number; tag: number; first: number }
-
-/** Sub-stream `s` of a key (the registry leaves the low 4 bits of a tag free for these). */
-export function substream(key: CorruptKey, s: number): CorruptKey {
-  return { ...key, tag: (key.tag + s) >>> 0 };
-}
-
-/** The stream key of image `n` of a call (lib/corrupt.wgsl `image_key`). */
-export function imageKey(key: CorruptKey, n: number): [number, number] {
-  const [a, b] = pcg3d((key.first + n) >>> 0, key.seed >>> 0, key.tag >>> 0);
-  return [a, b];
-}
-
-/** Round `round` of the draws at counter `ctr` (lib/corrupt.wgsl `draw`); round 0 is randU32x2. */
-export function drawU32(k: readonly [number, number], ctr: number, round: number): [number, number] {
-  const [a, b] = pcg3d(ctr >>> 0, (k[0] + Math.imul(round, 0x9e3779b9)) >>> 0, k[1] >>> 0);
-  return [a, b];
-}
-
-/** `count` uniforms in [0, 1) for image n, counters 0…count−1 (the host-side per-image draws). */
-export function imageUniforms(key: CorruptKey, n: number, count: number): number[] {
-  const k = imageKey(key, n);
-  return Array.from({ length: count }, (_, i) => u32ToUnit(drawU32(k, i, 0)[0]));
-}
+import type { CorruptKey } from './keys.js';
+import { expectF32, run } from '../ops/dispatch.js';
 
 /** Throws unless x is f32 [N, C, H, W] with C = 1 or 3 and N within one dispatch dimension. */
 export function expectImages(op: string, x: Tensor): void {
