@@ -1,5 +1,5 @@
 /**
- * Norm-constrained image reconstruction (Safarani et al. 2021 §4; sinzlab/reconstruction + mei, originals.md §3.6):
+ * Norm-constrained image reconstruction (Safarani et al. 2021 §4; sinzlab/reconstruction + sinzlab/mei):
  *
  *   x* = argmin_x ℓ(x) = mean((f(x) − f(x₀))²)   s.t.  ‖x‖ = r (sphere: the authors' ChangeNorm)
  *                                                 or    ‖x‖ ≤ r (ball: the paper's equation)

@@ -6,7 +6,7 @@
  * with the random stream of (corruption, severity, seed, firstIndex + n), so it gets the same corruption in any
  * batch. Outputs stay in float (no 8-bit rounding), except JPEG's, which is 8-bit by nature.
  *
- * Where we differ from the reference code (spec: data.md §1):
+ * Where we differ from the reference code (bethgelab/imagecorruptions corruptions.py; hendrycks' make_tinyimagenet_c.py):
  * - frost is NOT canonical: a procedural ice layer replaces the frost photographs (not shippable);
  * - motion blur and snow use imagecorruptions' numpy shift kernel (hendrycks' 64 px script uses ImageMagick),
  *   pixelate upsamples with NEAREST and zoom layers are trimmed top-left (imagecorruptions), for both tables;

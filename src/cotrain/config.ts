@@ -5,7 +5,7 @@
  *            faint textures (10 classes, 200 training images per class), a VGG-11-BN at 1/16 width, sim-v1 with 2,000
  *            images and 48 neurons, 12 epochs per run with Adam (see the note there), all 14 TIN-TC corruptions ×
  *            5 severities on 100 test images;
- *   'full' — the paper's recipes (spec originals.md §3.8: epochs, LR schedules, restarts) on 64 px synth-objects with
+ *   'full' — the paper's recipes (Shahdsaf/nntransfer_recipes NeurIPS 2021 configs: epochs, LR schedules, restarts) on 64 px synth-objects with
  *            the 1/8-width VGG-19-BN (vgg19_bn-small) and the default sim-v1 (2000 images, 128 neurons); hours here.
  * A file sets only what differs from its profile; objects merge field by field, arrays and scalars replace.
  */
@@ -61,7 +61,7 @@ export const cotrainConfigSchema = z.object({
     hard: z.boolean(),
     /** Texture families of figure and ground (textures.ts); fewer, smoother families make the shapes easier to see. */
     families: z.array(z.enum(TEXTURE_FAMILIES)).min(1),
-    /** RMS contrast range of the textures (data.md: [.05, .2]); lower ranges make the shapes easier to see. */
+    /** RMS contrast range of the textures (default [.05, .2]); lower ranges make the shapes easier to see. */
     rms: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).refine(([lo, hi]) => hi >= lo, { message: 'needs lo ≤ hi' }),
     /** Classification augmentation (RandomCrop padding, flip, rotation in degrees). */
     cropPadding: int().nonnegative(),
@@ -73,7 +73,7 @@ export const cotrainConfigSchema = z.object({
     neurons: posInt(),
     sessions: posInt(),
     repeats: int().min(2),
-    /** sim-v1 stimuli: dead leaves (fast) or synth-objects + textures (data.md §7.2, ~10× slower to build). */
+    /** sim-v1 stimuli: dead leaves (fast) or synth-objects + textures (~10× slower to build). */
     stimuli: z.enum(['dead-leaves', 'synth']),
     /** Fraction of sim-v1's training images held out for early stopping on correlation. */
     valFraction: z.number().gt(0).lt(1),
@@ -124,7 +124,7 @@ type Profile = CotrainConfig['profile'];
 const plateau = (factor: number, patience: number, threshold: number, thresholdMode: 'rel' | 'abs', minLr = 0) =>
   ({ factor, patience, threshold, thresholdMode, minLr });
 
-/** The recipes of §3.8 (optimisers, rates, schedules, thresholds) with a profile's epochs, patience and restarts. */
+/** The paper's recipes (Shahdsaf/nntransfer_recipes: optimisers, rates, schedules, thresholds) with a profile's epochs, patience and restarts. */
 function recipes(maxEpochs: { cls: number; neural: number; mtl: number }, patience: number, restarts: number) {
   const stopping = (tolerance: number) => ({ patience, tolerance, restarts });
   const sgd = { optimizer: 'sgd' as const, momentum: 0.75, weightDecay: 5e-4 };
@@ -179,7 +179,7 @@ export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
       baseline: r.baseline,
       predictor: r.predictor,
       mtl: r.mtl,
-      // NOTE: the Oracle recipe (λ, layer, corruption list) is not in the released recipes (§3.4 [NOT FOUND]):
+      // NOTE: the Oracle recipe (λ, layer, corruption list) is not in the released recipes (not in Shahdsaf/nntransfer_recipes):
       // λ = 1 and cosine are RepresentationMatching's defaults, the list is Distort's 14.
       oracle: { ...r.baseline, consistency: 'cosine', consistencyWeight: 1, cleanProb: 0.5, corruptions: [...TIN_TC_CORRUPTIONS],
         severities: ALL_SEVERITIES, readoutEpochs: 10, headEpochs: 400 },

@@ -1,5 +1,5 @@
 /**
- * Batch-ratio cycling of several tasks with one optimiser step per cycle (spec originals.md §3.4, neural_cotraining
+ * Batch-ratio cycling of several tasks with one optimiser step per cycle (sinzlab/neural_cotraining
  * `MTL_Cycler` and neuralpredictors `LongCycler`):
  *   MTL_Cycler (a main task):  per main batch, `ratio` batches of the other tasks (visited in turn, the turn carrying
  *                              over from cycle to cycle, as `next(cycle(others))` does), then the main batch;

@@ -1,5 +1,5 @@
 /**
- * The protocol's built-in data (spec data.md §7): synth-objects-64 for classification (rendered once into memory,
+ * The protocol's built-in data: synth-objects-64 for classification (rendered once into memory,
  * values in [0, 1], standardised later with the training set's mean and std, as the paper does for TIN), and sim-v1
  * for the neural task (z-scored stimuli, repeated Poisson responses). The neural training targets are the mean over
  * each neuron's recorded repeats; validation and test keep the single trials for correlation and FEV.

@@ -1,5 +1,5 @@
 /**
- * The recipes' training control (spec originals.md §3.8; neural_cotraining trainer/early_stopping.py and
+ * The recipes' training control (Shahdsaf/nntransfer_recipes' NeurIPS 2021 configs; neural_cotraining trainer/early_stopping.py and
  * torch.optim.lr_scheduler.ReduceLROnPlateau), evaluated once per epoch on a validation metric:
  *   - ReduceLROnPlateau: lr ← max(lr·factor, minLr) after more than `patience` epochs without improvement beyond
  *     `threshold` (relative: best·(1 ± threshold); absolute: best ± threshold), torch's semantics, cooldown 0;

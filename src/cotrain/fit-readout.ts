@@ -1,6 +1,6 @@
 /**
  * Fitting Gaussian readouts to neural responses: the single-task "Monkey Predictor" loop of the co-training paper
- * (spec originals.md §3.8 row 2): Adam (lr 5e-4, L2 weight decay 5e-4), Poisson loss summed over the batch and
+ * (Shahdsaf/nntransfer_recipes neural_v1_model.py): Adam (lr 5e-4, L2 weight decay 5e-4), Poisson loss summed over the batch and
  * scaled by √(N_train / batch) plus the readout's γ·Σ|features|, responses r = ELU(y + eluOffset) + 1, the bias
  * set to the mean response of the first training batch; each epoch the mean per-neuron correlation on the
  * validation set is the early-stopping objective: after `patience` epochs without an improvement of more than

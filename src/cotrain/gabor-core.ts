@@ -1,6 +1,6 @@
 /**
  * A frozen Gabor filter-bank "core": a known, fixed feature map on which a Gaussian readout can model sim-v1's
- * simple and complex cells (data.md §7.2), so readout fitting can be checked against ground truth (RF centres,
+ * simple and complex cells (as sim-v1 simulates them), so readout fitting can be checked against ground truth (RF centres,
  * FEVe) without a trained network in the way.
  *
  * For every frequency f and orientation θ = kπ/n it computes a quadrature pair of unit-norm Gabor filters

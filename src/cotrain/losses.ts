@@ -1,5 +1,5 @@
 /**
- * The losses of neural co-training that are not plain CE/Poisson/MSE (spec originals.md §3.4, sinzlab/neural_cotraining
+ * The losses of neural co-training that are not plain CE/Poisson/MSE (sinzlab/neural_cotraining
  * trainer/utils.py and main_loop_modules/representation_matching.py):
  *   - the negative-binomial NLL that replaces the Poisson loss under uncertainty weighting (`NBLossWrapper`);
  *   - learned uncertainty weighting, one log-weight s (init 0) per task, exactly as the wrappers code it:

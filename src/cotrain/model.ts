@@ -1,7 +1,7 @@
 /**
  * The protocol's model and what it measures: MtlVgg built from the configuration (the shared block always ends at
  * relu3_1, whatever the layer list), a wrapper that standardises [0, 1] images on the GPU (so corrupted images go
- * straight from `corrupt` to the model), batched response prediction, and the metrics of §3.5: top-1 accuracy,
+ * straight from `corrupt` to the model), batched response prediction, and the paper's metrics (nnvision utility/measures.py): top-1 accuracy,
  * per-neuron correlation on single trials (the early-stopping objective of the neural model) and FEV/FEVe on repeats.
  */
 import type { Engine } from '../engine.js';

@@ -1,5 +1,5 @@
 /**
- * The Oracle's first phase (spec originals.md §3.4, neural_cotraining RepresentationMatching + ManyDatasetsInOne):
+ * The Oracle's first phase (sinzlab/neural_cotraining RepresentationMatching + ManyDatasetsInOne):
  * every training image gives two views, each with its own crop/flip/rotation (not spatially aligned):
  *   view A: clean with probability `cleanProb`, else corrupted (Distort(with_clean=True));
  *   view B: always corrupted (Distort(with_clean=False)).

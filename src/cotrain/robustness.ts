@@ -1,6 +1,6 @@
 /**
  * Top-1 accuracy of a classifier on clean images and on every corruption × severity, the way neural_cotraining's
- * on-the-fly TIN-TC test does it (spec originals.md §3.5: corrupt the raw image, then grayscale + normalise):
+ * on-the-fly TIN-TC test does it (neural_cotraining `fly_c_test`: corrupt the raw image, then grayscale + normalise):
  * each batch of raw dataset images (values in [0, 1]) is corrupted on the GPU, then `transform` (the model's eval
  * preprocessing, e.g. `tinyImageNetGrayEval()`) is applied per image, then the model classifies it.
  *

@@ -1,5 +1,5 @@
 /**
- * The runs of Safarani et al. 2021 (Table 1; spec originals.md §3.4, §3.8), each for one seed:
+ * The runs of Safarani et al. 2021 (Table 1; sinzlab/neural_cotraining with the Shahdsaf/nntransfer_recipes configs), each for one seed:
  *   Baseline          classification only (clean synth-objects), SGD, plateau + early stopping on validation accuracy;
  *   Monkey-Predictor  single-task neural model on sim-v1 (Adam, Σ Poisson·√(N/B) + γ·L1, LongCycler over sessions,
  *                     early stopping on validation correlation); its responses label every classification image;

@@ -1,5 +1,5 @@
 /**
- * "neuralset-v0": a folder of NPY arrays plus meta.json (data.md §5), the import format for repeated V1 responses
+ * "neuralset-v0": a folder of NPY arrays plus meta.json (our format), the import format for repeated V1 responses
  * (Cadena 2019 maps 1:1; nnvision sessions are stacked by image id with NaN padding):
  *   images.npy       u1 | f4 [N, H, W]
  *   image_ids.npy    i4 | i8 [N], unique

@@ -1,5 +1,5 @@
 /**
- * sim-v1 (data.md §7.2): a simulated V1 population with known ground truth, for readout, FEV and ceiling checks
+ * sim-v1: a simulated V1 population with known ground truth, for readout, FEV and ceiling checks
  * and co-training smoke tests. Gabor simple cells d = [⟨g,x⟩]₊ and complex cells d = √(⟨g₀,x⟩² + ⟨g₉₀,x⟩²), half
  * of them divisively normalised by the orientation-pooled energy at their RF centre; rate
  * λ = A·softplus(β(d − t)) + λ₀; spike counts Poisson(λ) (optionally with Gamma gain noise); a quarter of the
@@ -83,7 +83,7 @@ export interface SimV1 {
   testIndices: Int32Array;
 }
 
-/** The analytic values of §7.2 for each neuron, over a set of images. */
+/** The analytic values of the simulation for each neuron, over a set of images. */
 export interface SimV1Expected {
   /** Var_i(λ) (ddof 0). */
   signalVar: Float64Array;
@@ -147,7 +147,7 @@ export function deadLeaves(seed: number, index: number, size = 64): Float32Array
 }
 
 /**
- * The stimulus set §7.2 proposes, as an image source: the first half synth-objects-64 (train split), the rest
+ * The stimulus set we designed sim-v1 around, as an image source: the first half synth-objects-64 (train split), the rest
  * synth-textures samples cycling over the families. Texture images only: their phase-randomised noise twins are
  * made by the GPU FFT. About 10× slower to render than dead leaves.
  */
@@ -161,7 +161,7 @@ export function synthStimuli(seed: number, images: number, size = 64): Required<
   };
 }
 
-/** Generates the population and its responses. Defaults follow §7.2: 2000 images, 128 neurons, 4 repeats, 64 px. */
+/** Generates the population and its responses. Defaults: 2000 images, 128 neurons, 4 repeats, 64 px. */
 export function simV1(opts: SimV1Options = {}): SimV1 {
   const seed = opts.seed ?? 0;
   const N = opts.images ?? 2000, K = opts.neurons ?? 128, R = opts.repeats ?? 4, S = opts.size ?? 64;
@@ -247,7 +247,7 @@ export function simV1(opts: SimV1Options = {}): SimV1 {
   };
 }
 
-/** The closed-form values of §7.2 for every neuron over `indices` (default: the test images). */
+/** The closed-form values of the simulation for every neuron over `indices` (default: the test images). */
 export function simV1Expected(sim: SimV1, indices: ArrayLike<number> = sim.testIndices): SimV1Expected {
   const K = sim.neurons.length;
   const out: SimV1Expected = {

@@ -1,5 +1,5 @@
 /**
- * synth-objects-64 (data.md §7.1): 64×64 grayscale shapes in 10 classes, each figure and its ground filled
+ * synth-objects-64: 64×64 grayscale shapes in 10 classes, each figure and its ground filled
  * with a procedural texture. Pose: rotation U[0, 2π) (none for disk and ring), circumradius U[12, 22] px,
  * centre offset U[−8, 8]² px (scaled with `imageSize`). Luminance: means U[.25, .75] with |Δmean| ≥ .1
  * (≥ .03 in the hard subset), RMS contrast U[.05, .2] (a range option makes an easier set). Item i has label i mod 10 and is a pure function of
@@ -31,7 +31,7 @@ export interface SynthObjectsOptions {
   /** Figure/ground mean difference down to .03 instead of .1. */
   hard?: boolean;
   families?: readonly TextureFamily[];
-  /** RMS contrast range [lo, hi] of figure and ground textures (data.md: [.05, .2]); lower makes the shapes easier. */
+  /** RMS contrast range [lo, hi] of figure and ground textures (default [.05, .2]); lower makes the shapes easier. */
   rms?: readonly [number, number];
 }
 

@@ -1,6 +1,6 @@
 /**
  * Texture and noise sources, and the texture/noise blending views of Azeglio et al.'s fine-tuning data
- * (sazio/TexturesNoiseDataset `textures_and_noise.py`, originals.md §1.8.3):
+ * (sazio/TexturesNoiseDataset `textures_and_noise.py`):
  *   views = [pre(x), (1−α)·pre(x) + α·norm(T), (1−β)·pre(x) + β·norm(N)],  α ~ U(.005, .5), β ~ U(.05, .5),
  * with `pre` re-drawn independently in each view, as the reference calls it once per branch, and the blend done
  * in normalised space. The noise images N (phase-randomised twins) are made on the GPU by the FFT op and come in

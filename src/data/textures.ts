@@ -1,5 +1,5 @@
 /**
- * Procedural texture families (data.md §7.1): the figure/ground fills of synth-objects-64 and the texture half
+ * Procedural texture families: the figure/ground fills of synth-objects-64 and the texture half
  * of synth-textures. Each family renders a raw field; `shapeField` sets its mean luminance and RMS contrast.
  * Everything is drawn from the given Rng, so a texture is a pure function of its key.
  */

@@ -1,6 +1,6 @@
 /**
  * Gated recurrent CNNs (Wang & Hu, TPAMI 2021) exactly as coded in Jianf-Wang/GRCNN models/imagenet/GRCNN.py
- * (spec: shared/spec/originals.md §1): pre-activation GRCL blocks whose recurrent bottleneck `iter_i` and gate BN
+ * (Jianf-Wang/GRCNN models/imagenet/GRCNN.py): pre-activation GRCL blocks whose recurrent bottleneck `iter_i` and gate BN
  * `iter_g_i` are per step, with one 1×1 grouped gate conv `conv_g_r` shared over steps:
  *   x0 = conv_f(relu(bn_f(u)));  c = conv_g_f(relu(bn_g_f(u)))
  *   x_i = x_{i-1} + σ(conv_g_r(iter_g_i(x_{i-1})) + c) ⊙ iter_i(x_{i-1})          (fused gated-residual kernel)

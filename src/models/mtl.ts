@@ -1,6 +1,6 @@
 /**
- * The multi-task model of neural co-training (sinzlab/neural_cotraining models/mtl_vgg.py `MTL_VGG`, spec
- * originals.md §3.1–3.3): one VGG split after `v1ModelLayer` (17 = through the ReLU after conv3_1),
+ * The multi-task model of neural co-training (sinzlab/neural_cotraining models/mtl_vgg.py `MTL_VGG` and
+ * `MTL_VGG_Core`): one VGG split after `v1ModelLayer` (17 = through the ReLU after conv3_1),
  *   mtl_vgg_core.v1_block       = features[:17]   shared; its 256×16×16 map feeds the neural readouts
  *   mtl_vgg_core.unshared_block = features[17:]   classification only (indices restart at 0, as in torch)
  *   classification_readout      = the conv head of vgg.ts

@@ -3,7 +3,7 @@
  * around a learned mean while training and fixed at the mean in eval, then weighs the C channels there:
  *   g[b,j]  = clamp(μ_j + Σ_j·ε[b,j], −1, 1)   (train, ε ~ N(0, 1) per image and neuron)    g[b,j] = μ_j (eval)
  *   y[b,j]  = Σ_c features[c,j] · bilinear(x[b,c], g[b,j]) + bias_j    (grid_sample, align_corners, zeros padding)
- * `Gaussian2d` is the legacy class the neural co-training paper used (spec originals.md §3.3; per-axis σ, names
+ * `Gaussian2d` is the legacy class the neural co-training paper used (neuralpredictors mlutils/layers/legacy.py; per-axis σ, names
  * mu/sigma/features/bias); `FullGaussian2d` is neuralpredictors' current one (full 2×2 Σ, names _mu/sigma/_features).
  * Before every forward μ is clamped to [−1, 1] and σ to ≥ 0 in place, outside the graph, as the originals do.
  * The output nonlinearity ELU(y − 1) + 1 belongs to the model wrapper in the original (MTL_VGG.forward), not to the

@@ -1,7 +1,7 @@
 /**
  * VGG as torchvision builds it (`make_layers(cfgs[...], batch_norm)`: 3×3 convs with bias, BN, ReLU, 2×2 max
  * pools) with the fully convolutional head of the neural co-training code (sinzlab/neural_cotraining
- * models/vgg.py `create_vgg_readout('conv')`, spec originals.md §3.1–3.2):
+ * models/vgg.py `create_vgg_readout('conv')`):
  *   classifier = Conv1×1(512→4096) ReLU Dropout(0.5) Conv1×1(4096→4096) ReLU Dropout(0.5) Conv1×1(4096→classes)
  *                AdaptiveMaxPool2d(1) Flatten
  * With inChannels 1, gray input [N, 1, H, W] stands for 3 identical RGB channels (`x.expand(-1, 3, -1, -1)`); the

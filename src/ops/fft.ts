@@ -215,7 +215,7 @@ export function phaseRandomizedSpectrum(img: Tensor, key: readonly [number, numb
 }
 
 /**
- * Phase-randomised images [..., H, W] (originals.md §1.9): the Fourier amplitude of each [H, W] slice of
+ * Phase-randomised images [..., H, W] (as JackEdTaylor/randphase phase.py `randomise` draws it): the Fourier amplitude of each [H, W] slice of
  * `img` with uniform random, Hermitian-symmetric phase, so the result is real (see phaseRandomizedSpectrum).
  * Deterministic in `key`. NOTE: unlike phase.randomise (3-D FFT over the colour axis, modulus of the inverse)
  * this keeps the amplitude spectrum of every channel exactly and returns a true real image.

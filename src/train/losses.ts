@@ -11,7 +11,7 @@ import { ArgumentError, ShapeError } from '../errors.js';
 
 /**
  * −log Σ_{c ∈ S(y)} softmax(z)_c (superOf[c]: the superclass of class c, −1 for none; k superclasses), averaged over samples whose class has a superclass (others are skipped), as
- * recommended in originals.md §1.8.5. `labels` are the host copies of the batch labels.
+ * we chose it: Azeglio et al. 2022 describe the superclass term but their code is not public. `labels` are the host copies of the batch labels.
  */
 export function superclassLoss(logits: Tensor, labels: Int32Array, superOf: ArrayLike<number>, k: number): Tensor {
   const [n, c] = logits.shape;

@@ -76,7 +76,8 @@ async function noiseTwins(engine: Engine, textures: ImageSource, count: number, 
   const data = (await noise.read()) as Float32Array;
   noise.dispose();
   const per = channels * size * size;
-  // Phase randomisation can push values past [0, 1]; clamp like the original's uint8 images (§1.9, recommended).
+  // Phase randomisation can push values past [0, 1]; clamp to the uint8 range of the original's images
+  // (randphase's np.uint8 cast would wrap them; clamping is our choice).
   return bank.map((_, i) => ({ data: data.slice(i * per, (i + 1) * per).map((v) => Math.min(1, Math.max(0, v))), shape: [channels, size, size] }));
 }
 

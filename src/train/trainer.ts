@@ -160,7 +160,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
 
 /**
  * The loss of one batch: CE on the clean view (hard, smoothed or CutMix soft targets), the JSD over all views
- * (AugMix, or the texture/noise blends of fine-tuning: an assumption, originals.md §1.8.4), the superclass term.
+ * (AugMix, or the texture/noise blends of fine-tuning: an assumption: Azeglio et al. 2022 describe fine-tuning, their code is not public), the superclass term.
  */
 function stepLoss(engine: Engine, model: GRCNN, x: Tensor, b: Batch, cfg: TrainConfig, superOf: Int32Array | null, k: number): Tensor {
   const t = cfg.train;
