@@ -5,4 +5,5 @@ export * from './fev.js';
 export * from './ceiling.js';
 export * from './bootstrap.js';
 export * from './robustness.js';
+export { CORRUPTION_CATEGORIES, TIN_TC_CORRUPTIONS } from '../corrupt/catalogue.js';
 export * from './neural-metrics.js';

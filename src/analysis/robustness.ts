@@ -17,7 +17,7 @@ export interface RobustnessScore {
 
 /**
  * Robustness score of `model` relative to `baseline` over `corruptions` (default: every corruption of `model`,
- * which the baseline must also have). Restrict to a category with `CORRUPTION_CATEGORIES[c]`, keeping only the
+ * which the baseline must also have). Restrict to a category with `CORRUPTION_CATEGORIES[c]` (src/corrupt/catalogue.ts), keeping only the
  * corruptions that were evaluated.
  */
 export function robustnessScore(model: CorruptionAccuracies, baseline: CorruptionAccuracies, corruptions: readonly string[] = Object.keys(model)): RobustnessScore {

@@ -103,9 +103,9 @@ export const TIN_TC_CORRUPTIONS = [
   'shot_noise', 'motion_blur', 'gaussian_noise', 'elastic_transform', 'snow', 'zoom_blur',
 ] as const satisfies readonly CorruptionName[];
 
-/** Hendrycks & Dietterich's four groups (glass_blur kept for the 15-corruption suite). */
 export type CorruptionCategory = 'noise' | 'blur' | 'weather' | 'digital';
 
+/** Hendrycks & Dietterich's four groups (glass_blur kept for the 15-corruption suite). */
 export const CORRUPTION_CATEGORIES: Readonly<Record<CorruptionCategory, readonly CorruptionName[]>> = {
   noise: ['gaussian_noise', 'shot_noise', 'impulse_noise'],
   blur: ['defocus_blur', 'glass_blur', 'motion_blur', 'zoom_blur'],
