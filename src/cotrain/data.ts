@@ -12,7 +12,7 @@ import { DataLoader, type SampleTransform } from '../data/loader.js';
 import { SynthObjects, type SynthSplit } from '../data/synth-objects.js';
 import { simV1, synthStimuli, type SimV1 } from '../data/sim-v1.js';
 import { compose, normalizeImage, randomCrop, randomHflip, randomRotation, type Transform } from '../data/transforms.js';
-import { repeatMean, repeated, selectImages, type RepeatedResponses } from '../analysis/repeats.js';
+import { repeatMean, repeated, selectImages, type RepeatedResponses } from '../stats/repeats.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { CotrainConfig } from './config.js';
 import type { CycleTask } from './cycler.js';

@@ -35,7 +35,7 @@ import { Adam } from '../optim/adam.js';
 import { clamp, log, mul, scale, sub, add } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { Rng } from '../data/rng.js';
-import { corrPerNeuron } from '../analysis/correlation.js';
+import { corrPerNeuron } from '../stats/correlation.js';
 import { eluResponse, type GaussianReadout, MultiReadout } from '../models/readout.js';
 
 export interface NeuralSplit {

@@ -11,7 +11,7 @@ import { affine } from '../ops/elementwise.js';
 import { MtlVgg, mtlVggPreset } from '../models/mtl.js';
 import { VGG_CFGS, vggLayerIndex } from '../models/vgg.js';
 import { evaluate } from '../train/evaluate.js';
-import { corrToSingleTrials } from '../analysis/correlation.js';
+import { corrToSingleTrials } from '../stats/correlation.js';
 import { neuralMetrics } from '../analysis/neural-metrics.js';
 import type { CotrainConfig } from './config.js';
 import { imageSetDataset, sliceColumns, trialsOf, type ClassificationData, type NeuralData } from './data.js';

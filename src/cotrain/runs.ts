@@ -15,7 +15,7 @@ import type { MtlVgg } from '../models/mtl.js';
 import type { DataLoader } from '../data/loader.js';
 import { add } from '../ops/elementwise.js';
 import { crossEntropy } from '../ops/softmax.js';
-import { permutation } from '../analysis/bootstrap.js';
+import { permutation } from '../stats/bootstrap.js';
 import { streamKey } from '../ref/random.js';
 import type { CotrainConfig, Recipe } from './config.js';
 import {

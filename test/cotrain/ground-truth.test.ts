@@ -14,9 +14,9 @@ import { Gaussian2d, eluResponse } from '../../src/models/readout.js';
 import { Initializer } from '../../src/nn/init.js';
 import { RngStream } from '../../src/util/rng-stream.js';
 import { fev } from '../../src/analysis/fev.js';
-import { selectImages } from '../../src/analysis/repeats.js';
+import { selectImages } from '../../src/stats/repeats.js';
 import { Conv2d, Layer } from '../../src/nn/layers.js';
-import { corrPerNeuron } from '../../src/analysis/correlation.js';
+import { corrPerNeuron } from '../../src/stats/correlation.js';
 import { useEngine } from '../helpers/engine.js';
 import { rng, uniform } from '../helpers/rng.js';
 
