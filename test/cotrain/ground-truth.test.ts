@@ -7,8 +7,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { GaborCore, SIM_V1_FREQUENCIES } from '../../src/cotrain/gabor-core.js';
-import { fitReadout, type NeuralSplit } from '../../src/cotrain/fit-readout.js';
+import { GaborCore, SIM_V1_FREQUENCIES } from '../helpers/gabor-core.js';
+import { fitReadout, type NeuralSplit } from '../helpers/fit-readout.js';
 import { simV1 } from '../../src/data/sim-v1.js';
 import { Gaussian2d, eluResponse } from '../../src/models/readout.js';
 import { Initializer } from '../../src/nn/init.js';
