@@ -14,7 +14,8 @@ import { bankSource, proceduralSource, TextureFolder, textureNoiseViews, type Im
 import { Rng } from '../data/rng.js';
 import { phaseRandomize } from '../ops/fft.js';
 import { streamKey } from '../ref/random.js';
-import { GRCNN, GRCNN_PRESETS, type GrcnnConfig } from '../models/grcnn.js';
+import type { GRCNN } from '../models/grcnn.js';
+import { createGrcnn } from '../models/factory.js';
 import type { TrainConfig } from './config.js';
 
 export interface DataSplits { train: Dataset; val: Dataset; superclasses: Superclasses | null; channels: number; size: number }
@@ -102,8 +103,8 @@ export function evalTransform(data: DataSplits): SampleTransform {
   return (img, rng) => t(img, rng);
 }
 
+/** The configured GRCNN (models/factory.ts validates the preset and overrides), sized to the data. */
 export function buildModel(engine: Engine, cfg: TrainConfig, data: DataSplits): GRCNN {
   const { preset, ...over } = cfg.model;
-  const defined = Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) as Partial<GrcnnConfig>;
-  return new GRCNN(engine, { ...GRCNN_PRESETS[preset], ...defined, inChannels: data.channels, numClasses: data.train.numClasses, seed: cfg.seed });
+  return createGrcnn(engine, preset, { ...over, inChannels: data.channels, numClasses: data.train.numClasses, seed: cfg.seed });
 }
