@@ -7,10 +7,9 @@
 //   elementwise_where:     y[i]  = c[offC(i)] != 0 ? a[offA(i)] : b[offB(i)]
 //   elementwise_fill:      y[i]  = alpha
 //
-// Op codes (must match src/ops/elementwise.ts):
-//   unary : 0 relu, 1 elu(alpha), 2 sigmoid, 3 tanh, 4 softplus, 5 exp, 6 log, 7 pow(x, alpha), 8 clamp(alpha, beta),
-//           9 affine x·alpha+beta, 10 abs, 11 sqrt, 12 neg, 13 reciprocal, 14 sign, 15 square, 16 floor
-//   binary: 0 add, 1 sub, 2 mul, 3 div, 4 pow, 5 max, 6 min, 7 lt, 8 le, 9 gt, 10 ge, 11 eq, 12 ne
+// Op codes: the UNARY_* and BINARY_* constants below; src/ops/elementwise.ts reads them from this file (wgsl_reflect),
+// so the host never keeps its own copy. elu's alpha, pow's exponent, clamp's bounds and affine's scale and shift come
+// in `alpha`/`beta`.
 //
 // Bindings: x|a (read), b (read), c (read), dy (read), y|dx (read_write), params (uniform).
 // Grid: ceil(n / WG) workgroups folded to 2-D (see lib/index.wgsl). Overrides: WG.
@@ -23,6 +22,38 @@ struct BinaryParams {
 }
 
 override WG: u32 = 256;
+
+const UNARY_RELU: u32 = 0u;
+const UNARY_ELU: u32 = 1u;
+const UNARY_SIGMOID: u32 = 2u;
+const UNARY_TANH: u32 = 3u;
+const UNARY_SOFTPLUS: u32 = 4u;
+const UNARY_EXP: u32 = 5u;
+const UNARY_LOG: u32 = 6u;
+const UNARY_POW: u32 = 7u;
+const UNARY_CLAMP: u32 = 8u;
+const UNARY_AFFINE: u32 = 9u;
+const UNARY_ABS: u32 = 10u;
+const UNARY_SQRT: u32 = 11u;
+const UNARY_NEG: u32 = 12u;
+const UNARY_RECIPROCAL: u32 = 13u;
+const UNARY_SIGN: u32 = 14u;
+const UNARY_SQUARE: u32 = 15u;
+const UNARY_FLOOR: u32 = 16u;
+const BINARY_ADD: u32 = 0u;
+const BINARY_SUB: u32 = 1u;
+const BINARY_MUL: u32 = 2u;
+const BINARY_DIV: u32 = 3u;
+const BINARY_POW: u32 = 4u;
+const BINARY_MAX: u32 = 5u;
+const BINARY_MIN: u32 = 6u;
+const BINARY_LT: u32 = 7u;
+const BINARY_LE: u32 = 8u;
+const BINARY_GT: u32 = 9u;
+const BINARY_GE: u32 = 10u;
+const BINARY_EQ: u32 = 11u;
+const BINARY_NE: u32 = 12u;
+
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
@@ -46,66 +77,66 @@ fn sigmoid(v: f32) -> f32 {
 
 fn unary(op: u32, v: f32, a: f32, bb: f32) -> f32 {
   switch op {
-    case 0u: { return max(v, 0.0); }
-    case 1u: { return select(a * (exp(v) - 1.0), v, v > 0.0); }
-    case 2u: { return sigmoid(v); }
-    case 3u: { return tanh(v); }
-    case 4u: { return softplus(v); }
-    case 5u: { return exp(v); }
-    case 6u: { return log(v); }
-    case 7u: { return select(pow(abs(v), a) * select(1.0, -1.0, v < 0.0 && fract(a * 0.5) != 0.0), pow(v, a), v > 0.0); }
-    case 8u: { return clamp(v, a, bb); }
-    case 9u: { return v * a + bb; }
-    case 10u: { return abs(v); }
-    case 11u: { return sqrt(v); }
-    case 12u: { return -v; }
-    case 13u: { return 1.0 / v; }
-    case 14u: { return sign(v); }
-    case 15u: { return v * v; }
-    case 16u: { return floor(v); }
+    case UNARY_RELU: { return max(v, 0.0); }
+    case UNARY_ELU: { return select(a * (exp(v) - 1.0), v, v > 0.0); }
+    case UNARY_SIGMOID: { return sigmoid(v); }
+    case UNARY_TANH: { return tanh(v); }
+    case UNARY_SOFTPLUS: { return softplus(v); }
+    case UNARY_EXP: { return exp(v); }
+    case UNARY_LOG: { return log(v); }
+    case UNARY_POW: { return select(pow(abs(v), a) * select(1.0, -1.0, v < 0.0 && fract(a * 0.5) != 0.0), pow(v, a), v > 0.0); }
+    case UNARY_CLAMP: { return clamp(v, a, bb); }
+    case UNARY_AFFINE: { return v * a + bb; }
+    case UNARY_ABS: { return abs(v); }
+    case UNARY_SQRT: { return sqrt(v); }
+    case UNARY_NEG: { return -v; }
+    case UNARY_RECIPROCAL: { return 1.0 / v; }
+    case UNARY_SIGN: { return sign(v); }
+    case UNARY_SQUARE: { return v * v; }
+    case UNARY_FLOOR: { return floor(v); }
     default: { return 0.0; }
   }
 }
 
 fn unary_grad(op: u32, v: f32, a: f32, bb: f32) -> f32 {
   switch op {
-    case 0u: { return select(0.0, 1.0, v > 0.0); }
-    case 1u: { return select(a * exp(v), 1.0, v > 0.0); }
-    case 2u: { let s = sigmoid(v); return s * (1.0 - s); }
-    case 3u: { let t = tanh(v); return 1.0 - t * t; }
-    case 4u: { return sigmoid(v); }
-    case 5u: { return exp(v); }
-    case 6u: { return 1.0 / v; }
-    case 7u: {
+    case UNARY_RELU: { return select(0.0, 1.0, v > 0.0); }
+    case UNARY_ELU: { return select(a * exp(v), 1.0, v > 0.0); }
+    case UNARY_SIGMOID: { let s = sigmoid(v); return s * (1.0 - s); }
+    case UNARY_TANH: { let t = tanh(v); return 1.0 - t * t; }
+    case UNARY_SOFTPLUS: { return sigmoid(v); }
+    case UNARY_EXP: { return exp(v); }
+    case UNARY_LOG: { return 1.0 / v; }
+    case UNARY_POW: {
       if (a == 0.0) { return 0.0; }
-      return a * unary(7u, v, a - 1.0, bb);
+      return a * unary(UNARY_POW, v, a - 1.0, bb);
     }
-    case 8u: { return select(0.0, 1.0, v >= a && v <= bb); }
-    case 9u: { return a; }
-    case 10u: { return sign(v); }
-    case 11u: { return 0.5 / sqrt(v); }
-    case 12u: { return -1.0; }
-    case 13u: { return -1.0 / (v * v); }
-    case 15u: { return 2.0 * v; }
+    case UNARY_CLAMP: { return select(0.0, 1.0, v >= a && v <= bb); }
+    case UNARY_AFFINE: { return a; }
+    case UNARY_ABS: { return sign(v); }
+    case UNARY_SQRT: { return 0.5 / sqrt(v); }
+    case UNARY_NEG: { return -1.0; }
+    case UNARY_RECIPROCAL: { return -1.0 / (v * v); }
+    case UNARY_SQUARE: { return 2.0 * v; }
     default: { return 0.0; }
   }
 }
 
 fn binary(op: u32, p: f32, q: f32) -> f32 {
   switch op {
-    case 0u: { return p + q; }
-    case 1u: { return p - q; }
-    case 2u: { return p * q; }
-    case 3u: { return p / q; }
-    case 4u: { return unary(7u, p, q, 0.0); }
-    case 5u: { return max(p, q); }
-    case 6u: { return min(p, q); }
-    case 7u: { return select(0.0, 1.0, p < q); }
-    case 8u: { return select(0.0, 1.0, p <= q); }
-    case 9u: { return select(0.0, 1.0, p > q); }
-    case 10u: { return select(0.0, 1.0, p >= q); }
-    case 11u: { return select(0.0, 1.0, p == q); }
-    case 12u: { return select(0.0, 1.0, p != q); }
+    case BINARY_ADD: { return p + q; }
+    case BINARY_SUB: { return p - q; }
+    case BINARY_MUL: { return p * q; }
+    case BINARY_DIV: { return p / q; }
+    case BINARY_POW: { return unary(UNARY_POW, p, q, 0.0); }
+    case BINARY_MAX: { return max(p, q); }
+    case BINARY_MIN: { return min(p, q); }
+    case BINARY_LT: { return select(0.0, 1.0, p < q); }
+    case BINARY_LE: { return select(0.0, 1.0, p <= q); }
+    case BINARY_GT: { return select(0.0, 1.0, p > q); }
+    case BINARY_GE: { return select(0.0, 1.0, p >= q); }
+    case BINARY_EQ: { return select(0.0, 1.0, p == q); }
+    case BINARY_NE: { return select(0.0, 1.0, p != q); }
     default: { return 0.0; }
   }
 }

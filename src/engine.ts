@@ -9,7 +9,7 @@ import type { CapturedStep } from './gpu/capture.js';
 import { LimitError, ShapeError } from './errors.js';
 import { Storage, Tensor, type DType } from './tensor/tensor.js';
 import { checkShape, fmt, numel, type Shape } from './tensor/shape.js';
-import { Tape, flowsGrad, type GradFn } from './autograd/tape.js';
+import { Tape, flowsGrad, type GradFn, type SaveSpec } from './autograd/tape.js';
 import { runBackward } from './autograd/backward.js';
 import { fill } from './ops/fill.js';
 
@@ -185,15 +185,16 @@ export class Engine {
   }
 
   /**
-   * Records an op for backward when grad is enabled and an input takes part in gradient flow. `save`d tensors
-   * are held (as extra handles) until backward has used them.
+   * Records an op for backward when grad is enabled and an input takes part in gradient flow. The named tensors
+   * of `save` are held (as extra handles) until backward has used them, and reach it under the same names.
    */
-  record(op: string, inputs: Tensor[], outputs: Tensor[], backward: GradFn, save: Tensor[] = []): void {
+  record<S extends SaveSpec>(op: string, inputs: Tensor[], outputs: Tensor[], backward: GradFn<S>, save?: S): void {
     if (!this.#gradEnabled) return;
     const needs = inputs.map(flowsGrad);
     if (!needs.some(Boolean)) return;
-    const saved = save.map((t) => t.view(t.shape).keep());
-    const entry = { op, inputs, needs, outputs: outputs.map((t) => t.id), saved, backward, live: true };
+    const saved: Record<string, Tensor | undefined> = {};
+    for (const [name, t] of Object.entries(save ?? {})) saved[name] = t?.view(t.shape).keep();
+    const entry = { op, inputs, needs, outputs: outputs.map((t) => t.id), saved, backward: backward as GradFn, live: true };
     this.tape.push(entry);
     for (const o of outputs) { o.requiresGrad = true; o.entry = entry; }
   }

@@ -15,3 +15,4 @@ export { Rng } from './random/rng.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export * as data from './data/index.js';
 export * as analysis from './analysis/index.js';
+export * as stats from './stats/index.js';

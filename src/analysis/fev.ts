@@ -3,8 +3,8 @@
  * neuralpredictors `measures/np_functions.py` (fev, explainable_var, oracle_corr, oracle_corr_corrected) and Cadena
  * et al. 2019 `cnn_sys_ident/base.py` (performance_test), per neuron over its recorded repeats only.
  */
-import { corr, mean, variance } from './correlation.js';
-import { checkPredictions, trialsOf, type RepeatedResponses } from './repeats.js';
+import { corr, mean, variance } from '../stats/correlation.js';
+import { checkPredictions, trialsOf, type RepeatedResponses } from '../stats/repeats.js';
 
 export interface VarianceComponents {
   /** Variance over all recorded trials (ddof = 1). */

@@ -2,9 +2,9 @@
  * One call for the neural prediction metrics of a model on repeated test responses: the per-neuron values and the
  * population summaries reported by Cadena et al. 2019 and Safarani et al. 2021.
  */
-import { corrToAverage, corrToSingleTrials } from './correlation.js';
+import { corrToAverage, corrToSingleTrials } from '../stats/correlation.js';
 import { fev, oracleCorr } from './fev.js';
-import type { RepeatedResponses } from './repeats.js';
+import type { RepeatedResponses } from '../stats/repeats.js';
 
 export interface NeuralMetricsOptions {
   /**

@@ -4,7 +4,7 @@
  * (C = 14 for TIN-TC). The formula is from the paper; the public code only logs the per-level accuracies.
  */
 import { ArgumentError, ShapeError } from '../errors.js';
-import { bootstrapGroups, type BootstrapOptions, type BootstrapResult } from './bootstrap.js';
+import { bootstrapGroups, type BootstrapOptions, type BootstrapResult } from '../stats/bootstrap.js';
 
 /** Accuracies per corruption name, indexed [level][seed]; every level of one model has the same seeds. */
 export type CorruptionAccuracies = Readonly<Record<string, readonly (readonly number[])[]>>;

@@ -5,8 +5,14 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 
-/** `needs[k]`: whether input k takes a gradient (a rule may skip computing the others). */
-export type GradFn = (grads: (Tensor | null)[], saved: Tensor[], needs: readonly boolean[]) => (Tensor | null | undefined)[];
+/** What an op keeps for its backward, by name; a name left undefined (a gradient not wanted) keeps nothing. */
+export type SaveSpec = Readonly<Record<string, Tensor | undefined>>;
+
+/**
+ * `saved`: the record's named tensors (handles of their own); `needs[k]`: whether input k takes a gradient (a rule
+ * may skip computing the others).
+ */
+export type GradFn<S extends SaveSpec = SaveSpec> = (grads: (Tensor | null)[], saved: S, needs: readonly boolean[]) => (Tensor | null | undefined)[];
 
 export interface TapeEntry {
   op: string;
@@ -14,7 +20,7 @@ export interface TapeEntry {
   /** Which inputs need a gradient (decided at record time). */
   needs: boolean[];
   outputs: number[];
-  saved: Tensor[];
+  saved: Record<string, Tensor | undefined>;
   backward: GradFn;
   live: boolean;
 }
@@ -32,8 +38,8 @@ export class Tape {
 
   #retire(e: TapeEntry): void {
     e.live = false;
-    for (const s of e.saved) s.dispose();
-    e.saved = [];
+    for (const s of Object.values(e.saved)) s?.dispose();
+    e.saved = {};
     e.inputs = [];
   }
 

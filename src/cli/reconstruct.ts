@@ -19,11 +19,11 @@ import { spectralControl } from '../analysis/spectral.js';
 import { SynthObjects } from '../data/synth-objects.js';
 import { encodePng, readImage } from '../data/image-io.js';
 import { IMAGENET_MEAN, IMAGENET_STD, resize } from '../data/transforms.js';
-import { readSafetensors } from '../io/safetensors.js';
+import { CheckpointError, readSafetensors } from '../io/safetensors.js';
 import type { HostTensor } from '../nn/module.js';
 import { CHECKPOINT_FORMAT } from '../train/checkpoint.js';
-import { GRCNN, GRCNN_PRESETS } from '../models/grcnn.js';
-import { VGG, VGG_PRESETS } from '../models/vgg.js';
+import { VGG } from '../models/vgg.js';
+import { createModel, settingsFromState } from '../models/factory.js';
 import { mtlNameFromVgg } from '../models/mtl.js';
 import { gaussianNoise } from '../corrupt/noise.js';
 import type { Layer } from '../nn/layers.js';
@@ -61,13 +61,18 @@ export interface ReconstructArgs {
 
 interface NamedModel { name: string; model: Layer; channels: number }
 
-function loadWeights(path: string, model: Layer, mtlSplit: number): void {
+/** A checkpoint's (or weights file's) model state under torch names: a `train` checkpoint's `model.` prefix dropped. */
+function readState(path: string): Map<string, HostTensor> {
   const { tensors, metadata } = readSafetensors(path);
   const state = new Map<string, HostTensor>();
   for (const [k, v] of tensors) {
     if (metadata.format === CHECKPOINT_FORMAT && !k.startsWith('model.')) continue;
     state.set(metadata.format === CHECKPOINT_FORMAT ? k.slice('model.'.length) : k, v);
   }
+  return state;
+}
+
+function loadWeights(state: Map<string, HostTensor>, model: Layer, mtlSplit: number): void {
   if (model instanceof VGG && [...state.keys()].some((k) => k.startsWith('mtl_vgg_core.'))) {
     // An MTL checkpoint: its shared and unshared blocks and head are the VGG's features and classifier.
     const mtl = new Map<string, HostTensor>();
@@ -81,24 +86,31 @@ function loadWeights(path: string, model: Layer, mtlSplit: number): void {
   }
 }
 
-function buildModel(engine: Engine, spec: string, mtlSplit: number): NamedModel {
+/**
+ * `name=preset[:weights]`: the preset (models/factory.ts), with the class count and the other shape-determining
+ * settings taken from the weights, so the checkpoint a default `train` writes (10 classes) loads.
+ */
+export function buildModel(engine: Engine, spec: string, mtlSplit: number): NamedModel {
   const m = /^([^=]+)=([^:]+)(?::(.+))?$/.exec(spec);
   if (!m) throw new ConfigError(`reconstruct: model '${spec}' is not name=preset or name=preset:weights.safetensors`);
   const [, name, preset, weights] = m;
-  let model: Layer;
-  let channels: number;
-  if (preset in VGG_PRESETS) {
-    const cfg = VGG_PRESETS[preset as keyof typeof VGG_PRESETS];
-    model = new VGG(engine, { ...cfg });
-    channels = cfg.inChannels;
-  } else if (preset in GRCNN_PRESETS) {
-    const cfg = GRCNN_PRESETS[preset as keyof typeof GRCNN_PRESETS];
-    model = new GRCNN(engine, { ...cfg });
-    channels = cfg.inChannels;
-  } else {
-    throw new ConfigError(`reconstruct: unknown preset '${preset}' (${[...Object.keys(VGG_PRESETS), ...Object.keys(GRCNN_PRESETS)].join(', ')})`);
+  const state = weights ? readState(weights) : null;
+  let built: ReturnType<typeof createModel>;
+  try {
+    built = createModel(engine, preset, state ? settingsFromState(preset, state) : {});
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`reconstruct: model '${spec}': ${e.message}`);
+    throw e;
   }
-  if (weights) loadWeights(weights, model, mtlSplit);
+  const { model, channels } = built;
+  if (state) {
+    try {
+      loadWeights(state, model, mtlSplit);
+    } catch (e) {
+      model.dispose();
+      throw new CheckpointError(`${weights}: ${(e as Error).message}`);
+    }
+  }
   return { name, model, channels };
 }
 

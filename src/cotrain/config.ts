@@ -15,35 +15,13 @@ import { ConfigError } from '../errors.js';
 import { CORRUPTIONS } from '../corrupt/catalogue.js';
 import { TIN_TC_CORRUPTIONS } from '../corrupt/catalogue.js';
 import { TEXTURE_FAMILIES } from '../data/textures.js';
+import { recipeSchema } from '../train/recipe.js';
 
-const pos = () => z.number().positive();
+
 const int = () => z.number().int();
 const posInt = () => z.number().int().positive();
 const corruptionName = z.string().refine((c) => (CORRUPTIONS as readonly string[]).includes(c), { message: `unknown corruption (one of ${CORRUPTIONS.join(', ')})` });
 const severity = int().min(1).max(5);
-
-const recipe = z.object({
-  optimizer: z.enum(['sgd', 'adam']),
-  lr: pos(),
-  /** SGD momentum (0.75 in the recipes); ignored by Adam. */
-  momentum: z.number().min(0).max(1),
-  weightDecay: z.number().nonnegative(),
-  /** Epochs at most (max_iter). */
-  maxEpochs: posInt(),
-  plateau: z.object({
-    factor: z.number().gt(0).lt(1),
-    patience: int().nonnegative(),
-    threshold: z.number().nonnegative(),
-    thresholdMode: z.enum(['rel', 'abs']),
-    minLr: z.number().nonnegative(),
-  }).strict(),
-  stopping: z.object({
-    patience: int().nonnegative(),
-    tolerance: z.number().nonnegative(),
-    /** Early-stopping rounds, each ending with the best weights restored (lr_decay_steps). */
-    restarts: posInt(),
-  }).strict(),
-}).strict();
 
 export const cotrainConfigSchema = z.object({
   profile: z.enum(['ci', 'full']),
@@ -94,15 +72,15 @@ export const cotrainConfigSchema = z.object({
     table: z.union([z.literal(64), z.literal(224)]),
     seed: int().nonnegative(),
   }).strict(),
-  baseline: recipe,
-  predictor: recipe.extend({ gammaReadout: z.number().nonnegative() }).strict(),
-  mtl: recipe.extend({
+  baseline: recipeSchema,
+  predictor: recipeSchema.extend({ gammaReadout: z.number().nonnegative() }).strict(),
+  mtl: recipeSchema.extend({
     /** Neural batches per classification batch (MTL_Cycler ratio). */
     ratio: posInt(),
     /** 'mse' as the paper's recipe; 'nb' = the negative-binomial NLL the code uses in place of Poisson. */
     neuralLoss: z.enum(['mse', 'nb']),
   }).strict(),
-  oracle: recipe.extend({
+  oracle: recipeSchema.extend({
     consistency: z.enum(['cosine', 'mse']),
     /** λ of the consistency term. */
     consistencyWeight: z.number().nonnegative(),
@@ -118,7 +96,6 @@ export const cotrainConfigSchema = z.object({
 }).strict();
 
 export type CotrainConfig = z.infer<typeof cotrainConfigSchema>;
-export type Recipe = z.infer<typeof recipe>;
 type Profile = CotrainConfig['profile'];
 
 const plateau = (factor: number, patience: number, threshold: number, thresholdMode: 'rel' | 'abs', minLr = 0) =>

@@ -11,11 +11,11 @@ import { checkIndex, type Dataset, type Sample } from '../data/dataset.js';
 import { DataLoader, type SampleTransform } from '../data/loader.js';
 import { SynthObjects, type SynthSplit } from '../data/synth-objects.js';
 import { simV1, synthStimuli, type SimV1 } from '../data/sim-v1.js';
-import { compose, normalizeImage, randomCrop, randomHflip, randomRotation, type Transform } from '../data/transforms.js';
-import { repeatMean, repeated, selectImages, type RepeatedResponses } from '../analysis/repeats.js';
+import { augment, normalizeImage, type Transform } from '../data/transforms.js';
+import { repeatMean, repeated, selectImages, type RepeatedResponses } from '../stats/repeats.js';
 import { ArgumentError, ConfigError, ShapeError } from '../errors.js';
 import type { CotrainConfig } from './config.js';
-import type { CycleTask } from './cycler.js';
+import type { CycleTask } from '../train/cycler.js';
 
 /** Gray images [count, 1, size, size] with labels. */
 export interface ImageSet { images: Float32Array; labels: Int32Array; count: number; size: number }
@@ -92,15 +92,11 @@ export function standardize(set: ImageSet, mean: number, std: number): Float32Ar
 
 /** The classification augmentation on [0, 1] images (RandomCrop with padding, flip, rotation), no standardisation. */
 export function augmentation(c: CotrainConfig): Transform {
-  const ts: Transform[] = [];
-  if (c.data.cropPadding > 0) ts.push(randomCrop(c.data.imageSize, c.data.cropPadding));
-  if (c.data.flip) ts.push(randomHflip());
-  if (c.data.rotation > 0) ts.push(randomRotation(c.data.rotation));
-  return compose(...ts);
+  return augment(c.data.imageSize, c.data);
 }
 
 /** Augmentation, then standardisation with the training statistics. */
-export function trainTransform(c: CotrainConfig, d: ClassificationData): SampleTransform {
+export function standardizedTransform(c: CotrainConfig, d: ClassificationData): SampleTransform {
   const aug = augmentation(c);
   return (img, rng) => normalizeImage(aug(img, rng), [d.mean], [d.std]);
 }

@@ -8,23 +8,21 @@ import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Layer } from '../nn/layers.js';
 import { affine } from '../ops/elementwise.js';
-import { MtlVgg, mtlVggPreset } from '../models/mtl.js';
-import { VGG_CFGS, vggLayerIndex } from '../models/vgg.js';
+import type { MtlVgg } from '../models/mtl.js';
+import { createMtlVgg } from '../models/factory.js';
 import { evaluate } from '../train/evaluate.js';
-import { corrToSingleTrials } from '../analysis/correlation.js';
+import { corrToSingleTrials } from '../stats/correlation.js';
 import { neuralMetrics } from '../analysis/neural-metrics.js';
 import type { CotrainConfig } from './config.js';
 import { imageSetDataset, sliceColumns, trialsOf, type ClassificationData, type NeuralData } from './data.js';
 
-/** MtlVgg for the configuration: readouts for every sim-v1 session; `classification` adds the head. */
+/** MtlVgg for the configuration (models/factory.ts): readouts for every sim-v1 session; `classification` adds the head. */
 export function buildModel(engine: Engine, c: CotrainConfig, neural: NeuralData, numClasses: number, seed: number, classification = true): MtlVgg {
-  const cfg = VGG_CFGS[c.model.cfg].map((v) => (v === 'M' ? v : Math.max(1, Math.round(v / c.model.widthDivisor))));
-  const sessions = Object.fromEntries(neural.sessions.map((s) => [s.key, s.count]));
-  return new MtlVgg(engine, mtlVggPreset(sessions, {
-    cfg, batchNorm: true, numClasses, headWidth: c.model.headWidth, dropout: c.model.dropout, seed, classification,
-    v1ModelLayer: vggLayerIndex(cfg, true, 'relu3_1') + 1, neuralInputSize: [neural.size, neural.size],
-    gammaReadout: c.predictor.gammaReadout,
-  }));
+  return createMtlVgg(engine, {
+    cfg: c.model.cfg, widthDivisor: c.model.widthDivisor, neuralSize: neural.size,
+    sessions: Object.fromEntries(neural.sessions.map((s) => [s.key, s.count])),
+    overrides: { numClasses, headWidth: c.model.headWidth, dropout: c.model.dropout, seed, classification, gammaReadout: c.predictor.gammaReadout },
+  });
 }
 
 /**

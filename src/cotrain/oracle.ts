@@ -22,7 +22,7 @@ import { add, affine, mul, scale, sub } from '../ops/elementwise.js';
 import { concat, slice } from '../ops/movement.js';
 import { crossEntropy } from '../ops/softmax.js';
 import type { CotrainConfig } from './config.js';
-import type { CycleTask } from './cycler.js';
+import type { CycleTask } from '../train/cycler.js';
 import { augmentation, imageSetDataset, type ClassificationData } from './data.js';
 import { consistencyLoss } from './losses.js';
 

@@ -19,7 +19,7 @@ import {
   fitOracleReadout, labelTrainingImages, shuffleForControl, trainBaseline, trainMonkeyPredictor, trainMtl, trainOracle,
   type RunContext, type Trained,
 } from './runs.js';
-import type { LoopResult } from './train-loop.js';
+import type { LoopResult } from '../train/train-loop.js';
 
 /** The classification runs in the report, in its order; Monkey-Predictor (neural only) goes to `meta`. */
 export const REPORTED_RUNS = ['Baseline', 'MTL-Monkey', 'MTL-Shuffled', 'MTL-Oracle', 'Oracle'] as const;

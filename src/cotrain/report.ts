@@ -11,7 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bootstrapCI, type BootstrapResult } from '../analysis/bootstrap.js';
+import { bootstrapCI, type BootstrapResult } from '../stats/bootstrap.js';
 import { robustnessScore, robustnessScoreCI, type CorruptionAccuracies } from '../analysis/robustness.js';
 import { ArgumentError } from '../errors.js';
 import type { ProtocolResults, RunSeedResult } from './results.js';

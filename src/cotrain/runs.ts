@@ -15,17 +15,18 @@ import type { MtlVgg } from '../models/mtl.js';
 import type { DataLoader } from '../data/loader.js';
 import { add } from '../ops/elementwise.js';
 import { crossEntropy } from '../ops/softmax.js';
-import { permutation } from '../analysis/bootstrap.js';
+import { permutation } from '../stats/bootstrap.js';
 import { streamKey } from '../random/pcg.js';
-import type { CotrainConfig, Recipe } from './config.js';
+import type { CotrainConfig } from './config.js';
+import type { Recipe } from '../train/recipe.js';
 import {
-  classificationTask, firstBatchMeans, neuralTasks, shuffledResponses, simResponseSet, standardize, trainTransform,
+  classificationTask, firstBatchMeans, neuralTasks, shuffledResponses, simResponseSet, standardize, standardizedTransform,
   type ClassificationData, type NeuralData, type ResponseSet,
 } from './data.js';
 import { scaledPoissonLoss, UncertaintyWeighting } from './losses.js';
 import { accuracy, buildModel, predictAll, trainMode, validationCorrelation } from './model.js';
 import { oracleTask } from './oracle.js';
-import { trainLoop, type LoopResult } from './train-loop.js';
+import { trainLoop, type LoopResult } from '../train/train-loop.js';
 
 export const RUN_NAMES = ['Baseline', 'Monkey-Predictor', 'MTL-Monkey', 'MTL-Shuffled', 'Oracle', 'MTL-Oracle'] as const;
 export type RunName = (typeof RUN_NAMES)[number];
@@ -51,7 +52,7 @@ async function closeAll(loaders: Iterable<DataLoader>): Promise<void> {
 /** Plain cross-entropy training of `model`'s classification path (Baseline, and the Oracle's retrained head). */
 async function trainClassifier(ctx: RunContext, model: MtlVgg, recipe: Recipe, name: string, opts: { maxEpochs?: number; frozenBlock?: boolean; salt?: number } = {}): Promise<LoopResult> {
   const { engine, config: c, cls } = ctx;
-  const { task, loader } = classificationTask(engine, cls, trainTransform(c, cls), c.batchSize, ctx.seed + (opts.salt ?? 0),
+  const { task, loader } = classificationTask(engine, cls, standardizedTransform(c, cls), c.batchSize, ctx.seed + (opts.salt ?? 0),
     (x, y) => crossEntropy(model.classify(x), y));
   try {
     return await trainLoop(engine, {
@@ -122,7 +123,7 @@ export async function trainMtl(ctx: RunContext, name: string, set: ResponseSet):
   const { engine, config: c, cls } = ctx;
   const model = buildModel(engine, c, ctx.neural, cls.numClasses, ctx.seed);
   const weighting = new UncertaintyWeighting(engine, { img_classification: 'ce', v1: c.mtl.neuralLoss });
-  const { task, loader } = classificationTask(engine, cls, trainTransform(c, cls), c.batchSize, ctx.seed + SALT.mtl,
+  const { task, loader } = classificationTask(engine, cls, standardizedTransform(c, cls), c.batchSize, ctx.seed + SALT.mtl,
     (x, y) => weighting.loss('img_classification', model.classify(x), y));
   const nt = neuralTasks(engine, set, c.batchSize, ctx.seed + SALT.mtl, (session, x, y) => weighting.loss('v1', model.neural(x, session), y));
   try {

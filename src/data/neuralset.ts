@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { selectImages, type RepeatedResponses } from '../analysis/repeats.js';
+import { selectImages, type RepeatedResponses } from '../stats/repeats.js';
 import { DataError } from './dataset.js';
 import { npyToInt32, readNpy, writeNpy, type NpyArray } from './npy.js';
 

@@ -6,9 +6,9 @@
  * neurons recorded with 2 of the 4 repeats (NaN in the rest, as in Cadena's file). Every random number comes from
  * the counter-based RNG keyed by (seed, stream, index), so any neuron, image or trial regenerates identically.
  */
-import { permutation, quantileSorted } from '../analysis/bootstrap.js';
-import { median } from '../analysis/ceiling.js';
-import { mean as mean1, variance } from '../analysis/correlation.js';
+import { permutation, quantileSorted } from '../stats/bootstrap.js';
+import { median } from '../stats/ceiling.js';
+import { mean as mean1, variance } from '../stats/correlation.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { pcg3d, randUniform, streamKey } from '../random/pcg.js';
 import type { NeuralSet } from './neuralset.js';

@@ -127,6 +127,23 @@ export function randomRotation(maxDegrees: number, interpolation: Interpolation 
   return (img, rng) => rotate(img, rng.range(-maxDegrees, maxDegrees), interpolation);
 }
 
+export interface AugmentOptions {
+  /** RandomCrop padding in pixels (0: no crop). */
+  cropPadding: number;
+  flip: boolean;
+  /** RandomRotation range in degrees (0: none). */
+  rotation: number;
+}
+
+/** The classification augmentation of both recipes: RandomCrop(size, padding), RandomHorizontalFlip, RandomRotation. */
+export function augment(size: number, a: AugmentOptions): Transform {
+  const ts: Transform[] = [];
+  if (a.cropPadding > 0) ts.push(randomCrop(size, a.cropPadding));
+  if (a.flip) ts.push(randomHflip());
+  if (a.rotation > 0) ts.push(randomRotation(a.rotation));
+  return compose(...ts);
+}
+
 export function normalizeImage(img: Image, mean: readonly number[], std: readonly number[]): Image {
   const [c, h, w] = img.shape;
   if (mean.length !== c || std.length !== c) {

@@ -57,6 +57,19 @@ function scalarOf(t: ReflType, where: string): { scalar: ParamType; count: numbe
   return { scalar: base(t.name), count: 1 };
 }
 
+/**
+ * The values of a kernel file's module-scope integer constants whose names start with `prefix` (e.g. 'UNARY_' →
+ * {relu: 0, …}, names lower-cased without the prefix): op codes live in the WGSL, and the host reads them from it.
+ */
+export function kernelConstants(file: string, prefix: string): ReadonlyMap<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, value] of reflect(file)._constValues) {
+    if (name.startsWith(prefix)) out.set(name.slice(prefix.length).toLowerCase(), value);
+  }
+  if (!out.size) throw new GpuValidationError(`kernels/${file}.wgsl has no constants named ${prefix}*`);
+  return out;
+}
+
 export function entryInfo(file: string, entry: string): EntryInfo {
   const key = `${file}:${entry}`;
   const hit = entries.get(key);

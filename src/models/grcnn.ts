@@ -9,7 +9,7 @@
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Initializer } from '../nn/init.js';
-import { AdaptivePool2d, AvgPool2d, BatchNorm2d, Conv2d, Layer, Linear, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
+import { AdaptivePool2d, AvgPool2d, BatchNorm2d, Conv2d, type Conv2dLayerOptions, Layer, Linear, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
 import { add } from '../ops/elementwise.js';
 import { gatedResidual } from '../ops/gated-residual.js';
 import { flatten } from '../ops/movement.js';
@@ -39,35 +39,34 @@ export class GRCL extends Layer {
     super(engine);
     const C = o.planes * o.expansion;
     const p = o.planes;
-    const k = (n: string) => `${path}.${n}`;
+    const conv = (inC: number, outC: number, opts: Conv2dLayerOptions) => (at: string) => new Conv2d(engine, ini, at, inC, outC, opts);
     this.bn_f = this.child('bn_f', new BatchNorm2d(engine, o.inplanes));
-    this.conv_f = this.child('conv_f', new Conv2d(engine, ini, k('conv_f'), o.inplanes, C, { kernel: 3, padding: 1, groups: o.groups, init: 'kaiming' }));
+    this.conv_f = this.childAt(path, 'conv_f', conv(o.inplanes, C, { kernel: 3, padding: 1, groups: o.groups, init: 'kaiming' }));
     this.bn_g_f = this.child('bn_g_f', new BatchNorm2d(engine, o.inplanes));
-    this.conv_g_f = this.child('conv_g_f', new Conv2d(engine, ini, k('conv_g_f'), o.inplanes, C, { kernel: 1, groups: o.groups, bias: true, init: { normalStd: 0.01 } }));
-    this.conv_g_r = this.child('conv_g_r', new Conv2d(engine, ini, k('conv_g_r'), C, C, { kernel: 1, groups: o.groups }));
-    let shared: [Conv2d, Conv2d, Conv2d] | null = null;
+    this.conv_g_f = this.childAt(path, 'conv_g_f', conv(o.inplanes, C, { kernel: 1, groups: o.groups, bias: true, init: { normalStd: 0.01 } }));
+    this.conv_g_r = this.childAt(path, 'conv_g_r', conv(C, C, { kernel: 1, groups: o.groups }));
+    let shared: Layer[] | null = null;
     for (let i = 1; i <= o.iters; i++) {
       this.iterG.push(this.child(`iter_g_${i}`, new Sequential(engine, [new BatchNorm2d(engine, C), new ReLU(engine)])));
-      const convs: [Conv2d, Conv2d, Conv2d] = shared ?? [
-        new Conv2d(engine, ini, k(`iter_${i}.2`), C, p, { kernel: 1, init: 'kaiming' }),
+      // Weight sharing reuses the first step's convs (children 2, 5, 8), keyed by that step's path.
+      const reuse = (j: number, make: (at: string) => Layer) => (at: string) => shared?.[j] ?? make(at);
+      const iter = this.childAt(path, `iter_${i}`, (at) => Sequential.at(engine, at, [
+        () => new BatchNorm2d(engine, C), () => new ReLU(engine), reuse(0, conv(C, p, { kernel: 1, init: 'kaiming' })),
         // The 3×3 conv is not explicitly initialised in the original: PyTorch's default applies.
-        new Conv2d(engine, ini, k(`iter_${i}.5`), p, p, { kernel: 3, padding: 1 }),
-        new Conv2d(engine, ini, k(`iter_${i}.8`), p, C, { kernel: 1, init: 'kaiming' }),
-      ];
-      if (o.weightSharing) shared = convs;
-      this.iter.push(this.child(`iter_${i}`, new Sequential(engine, [
-        new BatchNorm2d(engine, C), new ReLU(engine), convs[0], new BatchNorm2d(engine, p), new ReLU(engine), convs[1],
-        new BatchNorm2d(engine, p), new ReLU(engine), convs[2],
-      ])));
+        () => new BatchNorm2d(engine, p), () => new ReLU(engine), reuse(1, conv(p, p, { kernel: 3, padding: 1 })),
+        () => new BatchNorm2d(engine, p), () => new ReLU(engine), reuse(2, conv(p, C, { kernel: 1, init: 'kaiming' })),
+      ]));
+      if (o.weightSharing) shared = [iter.layers[2], iter.layers[5], iter.layers[8]];
+      this.iter.push(iter);
     }
     this.down = o.downsample ? {
       d_bn: this.child('d_bn', new BatchNorm2d(engine, C)),
-      d_conv: this.child('d_conv', new Conv2d(engine, ini, k('d_conv'), C, C, { kernel: 1, init: 'kaiming' })),
+      d_conv: this.childAt(path, 'd_conv', conv(C, C, { kernel: 1, init: 'kaiming' })),
       d_bn_1: this.child('d_bn_1', new BatchNorm2d(engine, C)),
-      d_conv_1: this.child('d_conv_1', new Conv2d(engine, ini, k('d_conv_1'), C, p, { kernel: 1, init: 'kaiming' })),
+      d_conv_1: this.childAt(path, 'd_conv_1', conv(C, p, { kernel: 1, init: 'kaiming' })),
       d_bn_3: this.child('d_bn_3', new BatchNorm2d(engine, p)),
-      d_conv_3: this.child('d_conv_3', new Conv2d(engine, ini, k('d_conv_3'), p, p, { kernel: 3, stride: 2, padding: 1, init: 'kaiming' })),
-      d_conv_1e: this.child('d_conv_1e', new Conv2d(engine, ini, k('d_conv_1e'), p, C, { kernel: 1, init: 'kaiming' })),
+      d_conv_3: this.childAt(path, 'd_conv_3', conv(p, p, { kernel: 3, stride: 2, padding: 1, init: 'kaiming' })),
+      d_conv_1e: this.childAt(path, 'd_conv_1e', conv(p, C, { kernel: 1, init: 'kaiming' })),
     } : null;
   }
 
@@ -120,16 +119,15 @@ export class GRCNN extends Layer {
     super(engine);
     const c = config;
     const ini = new Initializer(c.seed);
-    const conv1 = this.child('conv1', c.stem === 'imagenet'
-      ? new Conv2d(engine, ini, 'conv1', c.inChannels, c.stemChannels, { kernel: 7, stride: 2, padding: 3, init: 'kaiming' })
-      : new Conv2d(engine, ini, 'conv1', c.inChannels, c.stemChannels, { kernel: 3, padding: 1, init: 'kaiming' }));
+    const conv1 = this.childAt('', 'conv1', (at) => (c.stem === 'imagenet'
+      ? new Conv2d(engine, ini, at, c.inChannels, c.stemChannels, { kernel: 7, stride: 2, padding: 3, init: 'kaiming' })
+      : new Conv2d(engine, ini, at, c.inChannels, c.stemChannels, { kernel: 3, padding: 1, init: 'kaiming' })));
     const bn1 = this.child('bn1', new BatchNorm2d(engine, c.stemChannels));
-    const conv2 = new Conv2d(engine, ini, 'conv2', c.stemChannels, c.stemChannels, { kernel: 3, padding: 1, init: 'kaiming' });
+    const conv2 = this.childAt('', 'conv2', (at) => new Conv2d(engine, ini, at, c.stemChannels, c.stemChannels, { kernel: 3, padding: 1, init: 'kaiming' }));
     this.stem = [conv1, bn1, new ReLU(engine), ...(c.stem === 'imagenet' ? [new MaxPool2d(engine, { kernel: 3, stride: 2, padding: 1 })] : []), conv2];
-    this.child('conv2', conv2);
     let inplanes = c.stemChannels;
     this.layers = c.planes.map((p, i) => {
-      const l = this.child(`layer${i + 1}`, new GRCL(engine, ini, `layer${i + 1}`, {
+      const l = this.childAt('', `layer${i + 1}`, (at) => new GRCL(engine, ini, at, {
         inplanes, planes: p, expansion: c.expansion, iters: c.iters[i], groups: c.groups,
         downsample: i < c.planes.length - 1, weightSharing: c.weightSharing,
       }));
@@ -137,7 +135,7 @@ export class GRCNN extends Layer {
       return l;
     });
     this.lastact = this.child('lastact', new Sequential(engine, [new BatchNorm2d(engine, inplanes), new ReLU(engine)]));
-    this.classifier = this.child('classifier', new Linear(engine, ini, 'classifier', inplanes, c.numClasses, { init: 'kaiming' }));
+    this.classifier = this.childAt('', 'classifier', (at) => new Linear(engine, ini, at, inplanes, c.numClasses, { init: 'kaiming' }));
   }
 
   /** Feature map before the pooled classifier. */

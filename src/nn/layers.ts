@@ -117,6 +117,11 @@ export class Sequential extends Layer {
     layers.forEach((l, i) => this.child(String(i), l));
   }
 
+  /** A Sequential at `path` whose i-th layer is made from its own path `${path}.${i}` (its weights' keys). */
+  static at(engine: Engine, path: string, makers: ((at: string) => Layer)[]): Sequential {
+    return new Sequential(engine, makers.map((make, i) => make(`${path}.${i}`)));
+  }
+
   forward(x: Tensor): Tensor {
     let y = x;
     for (const l of this.layers) y = l.call(y);

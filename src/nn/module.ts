@@ -38,6 +38,14 @@ export abstract class Module {
     return m;
   }
 
+  /**
+   * Registers the child `name`, made by `make` from its dotted path under `path` (this module's own path, '' at the
+   * root). Layers key their initial weights by that path, so the keys are the torch names and never written twice.
+   */
+  protected childAt<M extends Module>(path: string, name: string, make: (at: string) => M): M {
+    return this.child(name, make(path ? `${path}.${name}` : name));
+  }
+
   children(): [string, Module][] { return [...this.#children]; }
 
   /** Every module under this one with its dotted path ('' for this one). */

@@ -93,7 +93,7 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   if (!bias) b.dispose();
 
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  e.record(op, inputs, [y], ([dy], [xs, st, ws]) => {
+  e.record(op, inputs, [y], ([dy], { x: xs, stats: st, weight: ws }) => {
     const dx = e.empty(xs.shape, 'f32', 'batchnorm_dx');
     const dw = e.empty([g.c], 'f32', 'batchnorm_dweight');
     const db = e.empty([g.c], 'f32', 'batchnorm_dbias');
@@ -104,7 +104,7 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
     if (!weight) dw.dispose();
     if (!bias) db.dispose();
     return [dx, ...(weight ? [dw] : []), ...(bias ? [db] : [])];
-  }, weight ? [x, stats, weight] : [x, stats]);
+  }, { x, stats, weight: weight ?? undefined });
   stats.dispose();
   return y;
 }

@@ -158,9 +158,9 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   const needX = flowsGrad(x);
   const needW = flowsGrad(w);
   x.engine.record('conv2d', b ? [x, w, b] : [x, w], [y], ([dy], saved) => [
-    needX ? backwardInput(dy!, saved[needW ? 1 : 0], g) : null,
-    needW ? backwardWeight(dy!, saved[0], g) : null,
+    needX ? backwardInput(dy!, saved.w!, g) : null,
+    needW ? backwardWeight(dy!, saved.x!, g) : null,
     ...(b ? [sum(dy!, [0, 2, 3])] : []),
-  ], [...(needW ? [x] : []), ...(needX ? [w] : [])]);
+  ], { x: needW ? x : undefined, w: needX ? w : undefined });
   return y;
 }

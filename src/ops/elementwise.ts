@@ -6,27 +6,46 @@ import type { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, broadcastStrides, reducedAxes, sameShape } from '../tensor/shape.js';
 import { dims8, expectF32, expectSameEngine, grid1d, run } from './dispatch.js';
 import { sumAxes } from './reduce.js';
+import { kernelConstants } from '../gpu/kernels.js';
+import { GpuValidationError } from '../errors.js';
 
-export const UNARY = {
-  relu: 0, elu: 1, sigmoid: 2, tanh: 3, softplus: 4, exp: 5, log: 6, pow: 7, clamp: 8, affine: 9, abs: 10,
-  sqrt: 11, neg: 12, reciprocal: 13, sign: 14, square: 15, floor: 16,
-} as const;
-export type UnaryOp = keyof typeof UNARY;
+/** The unary maps; their op codes are the UNARY_* constants of kernels/elementwise.wgsl. */
+export const UNARY_OPS = [
+  'relu', 'elu', 'sigmoid', 'tanh', 'softplus', 'exp', 'log', 'pow', 'clamp', 'affine', 'abs', 'sqrt', 'neg', 'reciprocal', 'sign', 'square', 'floor',
+] as const;
+export type UnaryOp = typeof UNARY_OPS[number];
 /** Ops whose gradient is zero almost everywhere: recorded as non-differentiable. */
 const NO_GRAD_UNARY: ReadonlySet<UnaryOp> = new Set(['sign', 'floor']);
 
-export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, max: 5, min: 6, lt: 7, le: 8, gt: 9, ge: 10, eq: 11, ne: 12 } as const;
-export type BinaryOp = keyof typeof BINARY;
+/** The binary maps (BINARY_* in the WGSL). The comparisons have no gradient. */
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'lt', 'le', 'gt', 'ge', 'eq', 'ne'] as const;
+export type BinaryOp = typeof BINARY_OPS[number];
+const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['lt', 'le', 'gt', 'ge', 'eq', 'ne']);
+
+/** name → op code, read once from the kernel; a name the kernel lacks fails here rather than running another op. */
+function opCodes<T extends string>(prefix: string, names: readonly T[]): () => Readonly<Record<T, number>> {
+  let codes: Record<T, number> | null = null;
+  return () => {
+    if (codes) return codes;
+    const consts = kernelConstants('elementwise', prefix);
+    const missing = names.filter((n) => !consts.has(n));
+    if (missing.length) throw new GpuValidationError(`kernels/elementwise.wgsl: no ${missing.map((n) => prefix + n.toUpperCase()).join(', ')}`);
+    codes = Object.fromEntries(names.map((n) => [n, consts.get(n)!])) as Record<T, number>;
+    return codes;
+  };
+}
+const UNARY = opCodes('UNARY_', UNARY_OPS);
+const BINARY = opCodes('BINARY_', BINARY_OPS);
 
 function unaryRaw(op: UnaryOp, x: Tensor, alpha: number, beta: number): Tensor {
   const y = x.engine.empty(x.shape, 'f32', op);
-  run('elementwise', 'elementwise_unary', { x, y }, { n: x.size, op: UNARY[op], alpha, beta }, grid1d(x.size));
+  run('elementwise', 'elementwise_unary', { x, y }, { n: x.size, op: UNARY()[op], alpha, beta }, grid1d(x.size));
   return y;
 }
 
 function unaryBackward(op: UnaryOp, x: Tensor, dy: Tensor, alpha: number, beta: number): Tensor {
   const dx = x.engine.empty(x.shape, 'f32', `${op}_backward`);
-  run('elementwise', 'elementwise_unary_backward', { x, dy, y: dx }, { n: x.size, op: UNARY[op], alpha, beta }, grid1d(x.size));
+  run('elementwise', 'elementwise_unary_backward', { x, dy, y: dx }, { n: x.size, op: UNARY()[op], alpha, beta }, grid1d(x.size));
   return dx;
 }
 
@@ -34,7 +53,7 @@ export function unary(op: UnaryOp, x: Tensor, alpha = 0, beta = 0): Tensor {
   expectF32(op, x);
   const y = unaryRaw(op, x, alpha, beta);
   if (!NO_GRAD_UNARY.has(op)) {
-    x.engine.record(op, [x], [y], ([dy], [xs]) => [unaryBackward(op, xs, dy!, alpha, beta)], [x]);
+    x.engine.record(op, [x], [y], ([dy], { x: xs }) => [unaryBackward(op, xs, dy!, alpha, beta)], { x });
   }
   return y;
 }
@@ -67,11 +86,11 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const n = y.size;
   if (sameShape(a.shape, b.shape)) {
     // The common case (gradients, residuals) skips the per-element stride walk.
-    run('elementwise', 'elementwise_binary_same', { x: a, b, y }, { n, op: BINARY[op], alpha: 0, beta: 0 }, grid1d(n));
+    run('elementwise', 'elementwise_binary_same', { x: a, b, y }, { n, op: BINARY()[op], alpha: 0, beta: 0 }, grid1d(n));
     return y;
   }
   run('elementwise', 'elementwise_binary', { x: a, b, y }, {
-    n, op: BINARY[op], rank: shape.length, shape: dims8(shape, op),
+    n, op: BINARY()[op], rank: shape.length, shape: dims8(shape, op),
     sa: dims8(broadcastStrides(a.shape, shape), op), sb: dims8(broadcastStrides(b.shape, shape), op), sc: dims8([], op),
   }, grid1d(n));
   return y;
@@ -130,8 +149,8 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     }
   };
   // add/sub need only the shapes: nothing is saved for them.
-  const save = op === 'add' || op === 'sub' ? [] : [a, b];
-  if (BINARY[op] <= BINARY.min) e.record(op, [a, b], [y], ([dy], [aa, bb]) => grad(dy!, aa ?? a, bb ?? b), save);
+  const keep = op !== 'add' && op !== 'sub';
+  if (!COMPARISONS.has(op)) e.record(op, [a, b], [y], ([dy], s) => grad(dy!, s.a ?? a, s.b ?? b), { a: keep ? a : undefined, b: keep ? b : undefined });
   return y;
 }
 
@@ -158,12 +177,12 @@ export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   run('elementwise', 'elementwise_where', { x: a, b, c: cond, y }, {
     n: y.size, op: 0, rank: shape.length, shape: dims8(shape, 'where'), sa: d(a.shape), sb: d(b.shape), sc: d(cond.shape),
   }, grid1d(y.size));
-  a.engine.record('where', [a, b], [y], ([dy], [c, aa, bb]) => {
+  a.engine.record('where', [a, b], [y], ([dy], { cond: c, a: aa, b: bb }) => {
     const zero = dy!.engine.zeros([1]);
     const da = where(c, dy!, zero);
     const db = where(c, zero, dy!);
     zero.dispose();
     return [sumTo(da, aa.shape), sumTo(db, bb.shape)];
-  }, [cond, a, b]);
+  }, { cond, a, b });
   return y;
 }

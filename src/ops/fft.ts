@@ -178,12 +178,12 @@ function polar(s: Tensor, t: Tensor): Tensor {
   const n = s.size / 2;
   const g = s.engine.empty(s.shape, 'f32', 'polar');
   run('fft', 'fft_polar_forward', { s, t, g }, pointParams(n), grid1d(n, WG));
-  s.engine.record('polar', [s, t], [g], ([dg], [ss, ts]) => {
+  s.engine.record('polar', [s, t], [g], ([dg], { s: ss, t: ts }) => {
     const ds = ss.engine.empty(ss.shape, 'f32', 'polar ds');
     const dt = ss.engine.empty(ss.shape, 'f32', 'polar dt');
     run('fft', 'fft_polar_backward', { s: ss, t: ts, dg: dg!, ds, dt }, pointParams(n), grid1d(n, WG));
     return [ds, dt];
-  }, [s, t]);
+  }, { s, t });
   return g;
 }
 

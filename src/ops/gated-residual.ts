@@ -39,6 +39,6 @@ export function gatedResidual(x: Tensor, g: Tensor, a: Tensor): Tensor {
   const e = x.engine;
   const y = e.empty(x.shape, 'f32', 'gatedResidual');
   dispatch('forward', { x, g, a, y }, x.size);
-  e.record('gatedResidual', [x, g, a], [y], ([dy], [gs, as]) => [dy!, ...gatedResidualGrad(gs, as, dy!)], [g, a]);
+  e.record('gatedResidual', [x, g, a], [y], ([dy], { gate, update }) => [dy!, ...gatedResidualGrad(gate, update, dy!)], { gate: g, update: a });
   return y;
 }

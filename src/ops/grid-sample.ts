@@ -115,12 +115,9 @@ export function gridSample(input: Tensor, grid: Tensor, opts: GridSampleOptions)
   const needGrid = flowsGrad(grid);
   const xShape = input.shape;
   // The input gradient needs only the grid; the input is saved only for the grid gradient.
-  e.record(op, [input, grid], [y], ([dy], saved) => {
-    const [gs, xs] = saved;
-    return [
-      needInput ? gridSampleInputGrad(gs, dy!, xShape, align) : null,
-      needGrid ? gridSampleGridGrad(xs, gs, dy!, align) : null,
-    ];
-  }, needGrid ? [grid, input] : [grid]);
+  e.record(op, [input, grid], [y], ([dy], saved) => [
+    needInput ? gridSampleInputGrad(saved.grid, dy!, xShape, align) : null,
+    needGrid ? gridSampleGridGrad(saved.input!, saved.grid, dy!, align) : null,
+  ], { grid, input: needGrid ? input : undefined });
   return y;
 }

@@ -92,13 +92,13 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const aShape = a.shape;
   const bShape = b.shape;
   a.engine.record('matmul', [a, b], [y], ([dy], saved) => {
-    const as = saved[0];
-    const bs = saved[needB ? 1 : 0];
+    const as = saved.a!;
+    const bs = saved.b!;
     return [
       needA ? sumTo(transA ? matmulRaw(bs, dy!, transB, true) : matmulRaw(dy!, bs, false, !transB), aShape) : null,
       needB ? sumTo(transB ? matmulRaw(dy!, as, true, transA) : matmulRaw(as, dy!, !transA, false), bShape) : null,
     ];
-  }, [...(needB ? [a] : []), ...(needA ? [b] : [])]);
+  }, { a: needB ? a : undefined, b: needA ? b : undefined });
   return y;
 }
 

@@ -89,11 +89,11 @@ function maxPool(x: Tensor, g: Geometry, op: string): Tensor {
   const argmax = e.empty(y.shape, 'i32', `${op}_argmax`);
   if (y.size > 0) run('pool2d', 'pool2d_max_forward', { x, y, argmax }, paramsOf(g, y.size, false), grid1d(y.size));
   const n = x.size;
-  e.record(op, [x], [y], ([dy], [am]) => {
+  e.record(op, [x], [y], ([dy], { argmax: am }) => {
     const dx = e.empty([g.n, g.c, g.h, g.w], 'f32', `${op}_dx`);
     if (n > 0) run('pool2d', 'pool2d_max_backward', { dy: dy!, argmax: am, dx }, paramsOf(g, n, false), grid1d(n));
     return [dx];
-  }, [argmax]);
+  }, { argmax });
   argmax.dispose();
   return y;
 }

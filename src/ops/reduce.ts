@@ -121,7 +121,7 @@ function reduceWithGrad(kind: ReduceKind, x: Tensor, axes: number[], keepDims: b
   const y = reduceRaw(kind, x, axes, keepDims, mulBy);
   const keptShape = outShape(x.shape, axes, true);
   const xShape = x.shape;
-  x.engine.record(kind, [x], [y], ([dy], [xs, ys]) => {
+  x.engine.record(kind, [x], [y], ([dy], { x: xs, y: ys }) => {
     const g = dy!.view(keptShape);
     if (kind === 'sum') {
       // Broadcast back: dy (kept dims) + zeros(x.shape). Nothing of x is saved.
@@ -132,13 +132,13 @@ function reduceWithGrad(kind: ReduceKind, x: Tensor, axes: number[], keepDims: b
       return [out];
     }
     const yk = ys!.view(keptShape);
-    const mask = binary('eq', xs, yk);
+    const mask = binary('eq', xs!, yk);
     const count = reduceRaw('sum', mask, axes, true, 1);
     const share = binary('div', g, count);
     const out = binary('mul', mask, share);
     for (const t of [yk, mask, count, share, g]) t.dispose();
     return [out];
-  }, kind === 'sum' ? [] : [x, y]);
+  }, kind === 'sum' ? { x: undefined, y: undefined } : { x, y });
   return y;
 }
 

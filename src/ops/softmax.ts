@@ -52,11 +52,11 @@ function softmaxOp(x: Tensor, axis: number, log: boolean): Tensor {
   if (y.size === 0) return y;
   const p = params(s, { log: Number(log) });
   runRows('softmax_forward', { x, y }, p);
-  x.engine.record(op, [x], [y], ([dy], [ys]) => {
+  x.engine.record(op, [x], [y], ([dy], { y: ys }) => {
     const dx = x.engine.empty(ys.shape, 'f32', `${op}_backward`);
     runRows('softmax_backward', { y: ys, dy: dy!, dx }, p);
     return [dx];
-  }, [y]);
+  }, { y });
   return y;
 }
 
@@ -107,7 +107,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
   if (n > 0) runRows('softmax_cross_entropy_forward', { x: logits, t: target, loss, stats }, p);
   const wantLogitsGrad = logits.requiresGrad;
   const wantTargetGrad = soft && target.requiresGrad;
-  e.record('crossEntropy', [logits, target], [loss], ([dy], [x, t, st]) => {
+  e.record('crossEntropy', [logits, target], [loss], ([dy], { logits: x, target: t, stats: st }) => {
     const grid = elementGrid(n, c);
     let dx: Tensor | null = null;
     let dt: Tensor | null = null;
@@ -120,7 +120,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
       run('softmax', 'softmax_cross_entropy_backward_target', { x, stats: st, dy: dy!, dt }, p, grid);
     }
     return [dx, dt];
-  }, [logits, target, stats]);
+  }, { logits, target, stats });
   // The tape holds its own handle on stats when it needs them.
   stats.dispose();
   if (reduction === 'none') return loss;

@@ -1,4 +1,5 @@
 /** Learning-rate schedules, evaluated per epoch (the papers' recipes are per epoch). */
+import { ReduceLROnPlateau, type PlateauState } from './early-stopping.js';
 
 export type ScheduleConfig =
   | { kind: 'constant' }
@@ -7,12 +8,14 @@ export type ScheduleConfig =
   | { kind: 'plateau'; factor: number; patience: number; threshold?: number; mode: 'min' | 'max'; minLr?: number };
 
 export class LrSchedule {
-  #lr: number;
-  #best: number | null = null;
-  #bad = 0;
+  /** The plateau schedule is the shared ReduceLROnPlateau (torch semantics, relative threshold, default 1e-4). */
+  readonly #plateau: ReduceLROnPlateau | null;
 
   constructor(readonly baseLr: number, readonly cfg: ScheduleConfig) {
-    this.#lr = baseLr;
+    this.#plateau = cfg.kind === 'plateau'
+      ? new ReduceLROnPlateau(baseLr, { mode: cfg.mode, factor: cfg.factor, patience: cfg.patience, threshold: cfg.threshold ?? 1e-4,
+        thresholdMode: 'rel', minLr: cfg.minLr ?? 0 })
+      : null;
   }
 
   /** The learning rate for `epoch` (0-based). Plateau schedules change only through `observe`. */
@@ -25,23 +28,15 @@ export class LrSchedule {
         const min = c.minLr ?? 0;
         return min + (this.baseLr - min) * 0.5 * (1 + Math.cos((Math.PI * Math.min(epoch, c.epochs)) / c.epochs));
       }
-      case 'plateau': return this.#lr;
+      case 'plateau': return this.#plateau!.lr;
     }
   }
 
-  /** ReduceLROnPlateau (torch semantics, relative threshold): feed the validation metric once per epoch. */
+  /** Feeds the validation metric once per epoch (plateau schedules only). */
   observe(metric: number): void {
-    const c = this.cfg;
-    if (c.kind !== 'plateau') return;
-    const th = c.threshold ?? 1e-4;
-    const better = this.#best === null || (c.mode === 'min' ? metric < this.#best * (1 - th) : metric > this.#best * (1 + th));
-    if (better) { this.#best = metric; this.#bad = 0; return; }
-    if (++this.#bad > c.patience) {
-      this.#lr = Math.max(this.#lr * c.factor, c.minLr ?? 0);
-      this.#bad = 0;
-    }
+    this.#plateau?.step(metric);
   }
 
-  state(): { lr: number; best: number | null; bad: number } { return { lr: this.#lr, best: this.#best, bad: this.#bad }; }
-  load(s: { lr: number; best: number | null; bad: number }): void { this.#lr = s.lr; this.#best = s.best; this.#bad = s.bad; }
+  state(): PlateauState { return this.#plateau?.state() ?? { lr: this.baseLr, best: null, bad: 0 }; }
+  load(s: PlateauState): void { this.#plateau?.load(s); }
 }

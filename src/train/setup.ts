@@ -8,17 +8,14 @@ import { imageFolder } from '../data/image-folder.js';
 import { TinyImageNet } from '../data/tiny-imagenet.js';
 import { fashionMnist } from '../data/idx.js';
 import { subset } from '../data/dataset.js';
-import { compose, IMAGENET_MEAN, IMAGENET_STD, normalize, normalizeImage, randomCrop, randomHflip, randomRotation, resize, type Transform } from '../data/transforms.js';
+import { compose, IMAGENET_MEAN, IMAGENET_STD, normalize, normalizeImage, augment, resize, type Transform } from '../data/transforms.js';
 import { augmixViews } from '../data/augmix.js';
 import { bankSource, proceduralSource, TextureFolder, textureNoiseViews, type ImageSource } from '../data/texture-sources.js';
 import { Rng } from '../random/rng.js';
 import { phaseRandomize } from '../ops/fft.js';
 import { streamKey } from '../random/pcg.js';
-import { GRCNN, GRCNN_PRESETS, type GrcnnConfig } from '../models/grcnn.js';
-import { SGD } from '../optim/sgd.js';
-import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { GRCNN } from '../models/grcnn.js';
+import { createGrcnn } from '../models/factory.js';
 import type { TrainConfig } from './config.js';
 
 export interface DataSplits { train: Dataset; val: Dataset; superclasses: Superclasses | null; channels: number; size: number }
@@ -83,11 +80,7 @@ async function noiseTwins(engine: Engine, textures: ImageSource, count: number, 
 
 export async function trainTransform(engine: Engine, cfg: TrainConfig, data: DataSplits): Promise<SampleTransform> {
   const a = cfg.train.augment;
-  const geo: Transform[] = [fit(data.size)];
-  if (a.cropPadding > 0) geo.push(randomCrop(data.size, a.cropPadding));
-  if (a.flip) geo.push(randomHflip());
-  if (a.rotation > 0) geo.push(randomRotation(a.rotation));
-  const base = compose(...geo);
+  const base = compose(fit(data.size), augment(data.size, a));
   const norm = normalisation(data.channels);
   const blendCfg = cfg.train.blend;
   if (blendCfg) {
@@ -111,14 +104,8 @@ export function evalTransform(data: DataSplits): SampleTransform {
   return (img, rng) => t(img, rng);
 }
 
+/** The configured GRCNN (models/factory.ts validates the preset and overrides), sized to the data. */
 export function buildModel(engine: Engine, cfg: TrainConfig, data: DataSplits): GRCNN {
   const { preset, ...over } = cfg.model;
-  const defined = Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) as Partial<GrcnnConfig>;
-  return new GRCNN(engine, { ...GRCNN_PRESETS[preset], ...defined, inChannels: data.channels, numClasses: data.train.numClasses, seed: cfg.seed });
-}
-
-export function buildOptimizer(cfg: TrainConfig, params: Tensor[]): Optimizer {
-  const t = cfg.train;
-  if (t.optimizer === 'sgd') return new SGD(params, { lr: t.lr, momentum: t.momentum, nesterov: t.nesterov, weightDecay: t.weightDecay });
-  return new Adam(params, { lr: t.lr, weightDecay: t.weightDecay, decoupled: t.optimizer === 'adamw' });
+  return createGrcnn(engine, preset, { ...over, inChannels: data.channels, numClasses: data.train.numClasses, seed: cfg.seed });
 }

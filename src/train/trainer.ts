@@ -21,12 +21,14 @@ import { Rng } from '../random/rng.js';
 import type { GRCNN } from '../models/grcnn.js';
 import type { TrainConfig } from './config.js';
 import { LrSchedule } from './schedule.js';
+import type { PlateauState } from './early-stopping.js';
 import { jsdConsistency, superclassLoss } from './losses.js';
 import { loadCheckpoint, NonFiniteStateError, saveCheckpoint, saveWeights, type RunState } from './checkpoint.js';
 import { MetricsLog } from './metrics-log.js';
 import { lineChartSvg } from './plot.js';
 import { evaluate, type EvalResult } from './evaluate.js';
-import { buildData, buildModel, buildOptimizer, evalTransform, trainTransform } from './setup.js';
+import { buildData, buildModel, evalTransform, trainTransform } from './setup.js';
+import { buildOptimizer } from './recipe.js';
 
 export interface Progress { step: number; totalSteps: number; epoch: number; loss: number; lr: number; imagesPerSec: number }
 
@@ -54,14 +56,14 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
   try {
     if (opts.init) await loadCheckpoint(opts.init, model, null);
     if (opts.trainable?.length) log(`trainable: ${model.freezeAllBut(opts.trainable).length} tensors under ${opts.trainable.join(', ')}`);
-    const optimizer = buildOptimizer(cfg, model.trainableParameters());
+    const optimizer = buildOptimizer(cfg.train, model.trainableParameters());
     const t = cfg.train;
     const schedule = new LrSchedule(t.lr, t.schedule.kind === 'cosine' ? { ...t.schedule, epochs: t.schedule.epochs ?? t.epochs } : t.schedule);
     const rng = new Rng(cfg.seed);
     let state: RunState = { step: 0, epoch: 0, loader: { epoch: 0, position: 0 }, rng: rng.state(), schedule: schedule.state() };
     if (opts.resume && existsSync(ckptPath)) {
       state = await loadCheckpoint(ckptPath, model, optimizer);
-      schedule.load(state.schedule as ReturnType<LrSchedule['state']>);
+      schedule.load(state.schedule as PlateauState);
       rng.counter = state.rng.counter;
       metrics.truncateAfter(state.step);
       log(`resumed from ${ckptPath} at step ${state.step} (epoch ${state.loader.epoch}, position ${state.loader.position})`);

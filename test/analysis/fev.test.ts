@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/close.js';
 import { normal, uniform } from '../helpers/rng.js';
 import { explainableVariance, fev, oracleCorr, oracleCorrCorrected } from '../../src/analysis/fev.js';
-import { corrToAverage, corrToSingleTrials } from '../../src/analysis/correlation.js';
+import { corrToAverage, corrToSingleTrials } from '../../src/stats/correlation.js';
 import { neuralMetrics } from '../../src/analysis/neural-metrics.js';
-import { repeated, selectImages } from '../../src/analysis/repeats.js';
+import { repeated, selectImages } from '../../src/stats/repeats.js';
 import { ShapeError } from '../../src/errors.js';
 
 // [R=4, N=5, K=2]: neuron 0 has one recorded repeat for image 4; neuron 1 has 2 repeats (NaN in reps 3-4).

@@ -7,16 +7,16 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { GaborCore, SIM_V1_FREQUENCIES } from '../../src/cotrain/gabor-core.js';
-import { fitReadout, type NeuralSplit } from '../../src/cotrain/fit-readout.js';
+import { GaborCore, SIM_V1_FREQUENCIES } from '../helpers/gabor-core.js';
+import { fitReadout, type NeuralSplit } from '../helpers/fit-readout.js';
 import { simV1 } from '../../src/data/sim-v1.js';
 import { Gaussian2d, eluResponse } from '../../src/models/readout.js';
 import { Initializer } from '../../src/nn/init.js';
 import { Rng as RngStream } from '../../src/random/rng.js';
 import { fev } from '../../src/analysis/fev.js';
-import { selectImages } from '../../src/analysis/repeats.js';
+import { selectImages } from '../../src/stats/repeats.js';
 import { Conv2d, Layer } from '../../src/nn/layers.js';
-import { corrPerNeuron } from '../../src/analysis/correlation.js';
+import { corrPerNeuron } from '../../src/stats/correlation.js';
 import { useEngine } from '../helpers/engine.js';
 import { rng, uniform } from '../helpers/rng.js';
 

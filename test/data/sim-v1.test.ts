@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { deadLeaves, simV1, simV1Expected, synthStimuli, type SimV1 } from '../../src/data/sim-v1.js';
 import { SynthObjects } from '../../src/data/synth-objects.js';
 import { explainableVariance, fev, oracleCorr } from '../../src/analysis/fev.js';
-import { corrToAverage, corrToSingleTrials, pearson } from '../../src/analysis/correlation.js';
-import { median, splitHalfCeiling } from '../../src/analysis/ceiling.js';
-import type { RepeatedResponses } from '../../src/analysis/repeats.js';
+import { corrToAverage, corrToSingleTrials, pearson } from '../../src/stats/correlation.js';
+import { median, splitHalfCeiling } from '../../src/stats/ceiling.js';
+import type { RepeatedResponses } from '../../src/stats/repeats.js';
 import { ShapeError } from '../../src/errors.js';
 
 const all = (sim: SimV1): RepeatedResponses => ({ data: sim.responses, reps: sim.repeats, images: sim.imageTypes.length, neurons: sim.neurons.length });

@@ -26,6 +26,8 @@ export interface PlateauOptions {
   minLr: number;
 }
 
+export interface PlateauState { lr: number; best: number | null; bad: number }
+
 /** torch.optim.lr_scheduler.ReduceLROnPlateau (cooldown 0, eps 1e-8). */
 export class ReduceLROnPlateau {
   #lr: number;
@@ -36,13 +38,23 @@ export class ReduceLROnPlateau {
 
   constructor(lr: number, readonly opts: PlateauOptions) {
     if (!(lr > 0)) throw new ShapeError(`ReduceLROnPlateau: lr ${lr} must be > 0`);
-    if (!(opts.factor > 0 && opts.factor < 1)) throw new ShapeError(`ReduceLROnPlateau: factor ${opts.factor} must be in (0, 1)`);
+    // factor 1 never reduces (train's config allows it); torch asks for < 1.
+    if (!(opts.factor > 0 && opts.factor <= 1)) throw new ShapeError(`ReduceLROnPlateau: factor ${opts.factor} must be in (0, 1]`);
     if (!(Number.isInteger(opts.patience) && opts.patience >= 0)) throw new ShapeError(`ReduceLROnPlateau: patience ${opts.patience} must be an integer ≥ 0`);
     this.#lr = lr;
     this.#best = opts.mode === 'max' ? -Infinity : Infinity;
   }
 
   get lr(): number { return this.#lr; }
+
+  /** What a checkpoint keeps to resume the schedule (`best` null before the first metric: JSON has no ±Infinity). */
+  state(): PlateauState { return { lr: this.#lr, best: Number.isFinite(this.#best) ? this.#best : null, bad: this.#bad }; }
+
+  load(s: PlateauState): void {
+    this.#lr = s.lr;
+    this.#best = s.best ?? (this.opts.mode === 'max' ? -Infinity : Infinity);
+    this.#bad = s.bad;
+  }
 
   isBetter(metric: number, best: number): boolean {
     const { mode, threshold: t, thresholdMode } = this.opts;

@@ -6,19 +6,10 @@
 import type { Engine } from '../engine.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { SGD } from '../optim/sgd.js';
-import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
 import { NonFiniteLossError } from '../errors.js';
-import type { Recipe } from './config.js';
+import { buildOptimizer, type Recipe } from './recipe.js';
 import { BatchCycler, LossAccumulator, type CycleTask } from './cycler.js';
 import { TrainingControl, type MetricMode } from './early-stopping.js';
-
-export function buildOptimizer(r: Recipe, params: Tensor[]): Optimizer {
-  return r.optimizer === 'sgd'
-    ? new SGD(params, { lr: r.lr, momentum: r.momentum, weightDecay: r.weightDecay })
-    : new Adam(params, { lr: r.lr, weightDecay: r.weightDecay });
-}
 
 export interface EpochRecord { epoch: number; lr: number; metric: number; losses: Record<string, number>; action: string; seconds: number }
 

@@ -21,14 +21,14 @@
  * readout position (align_corners grid coordinates) to input pixels. The matrices are buffers, not parameters:
  * the core has nothing to train. Input: gray images [N, 1, H, W] of the configured size.
  */
-import type { Engine } from '../engine.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../errors.js';
-import { Layer } from '../nn/layers.js';
-import { matmul } from '../ops/matmul.js';
-import { addScalar, mul, relu, sqrt, square, sub } from '../ops/elementwise.js';
-import { sum } from '../ops/reduce.js';
-import { concat, permute, reshape, slice } from '../ops/movement.js';
+import type { Engine } from '../../src/engine.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { ShapeError } from '../../src/errors.js';
+import { Layer } from '../../src/nn/layers.js';
+import { matmul } from '../../src/ops/matmul.js';
+import { addScalar, mul, relu, sqrt, square, sub } from '../../src/ops/elementwise.js';
+import { sum } from '../../src/ops/reduce.js';
+import { concat, permute, reshape, slice } from '../../src/ops/movement.js';
 
 export interface GaborCoreOptions {
   /** [H, W] of the input images (the filter matrices are built for one size). */

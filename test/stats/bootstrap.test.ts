@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normal } from '../helpers/rng.js';
-import { bootstrapCI, bootstrapGroups, permutation, quantileSorted } from '../../src/analysis/bootstrap.js';
+import { bootstrapCI, bootstrapGroups, permutation, quantileSorted } from '../../src/stats/bootstrap.js';
 import { ShapeError } from '../../src/errors.js';
 
 describe('percentile bootstrap', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { corr, corrPerNeuron, pearson, variance } from '../../src/analysis/correlation.js';
+import { corr, corrPerNeuron, pearson, variance } from '../../src/stats/correlation.js';
 import { ShapeError } from '../../src/errors.js';
 
 describe('correlations', () => {

@@ -1,6 +1,6 @@
 /**
- * Fitting Gaussian readouts to neural responses: the single-task "Monkey Predictor" loop of the co-training paper
- * (Shahdsaf/nntransfer_recipes neural_v1_model.py): Adam (lr 5e-4, L2 weight decay 5e-4), Poisson loss summed over the batch and
+ * A test helper (test/cotrain/ground-truth.test.ts): fitting Gaussian readouts to neural responses: the single-task "Monkey Predictor" loop of the co-training paper
+ * (spec originals.md §3.8 row 2): Adam (lr 5e-4, L2 weight decay 5e-4), Poisson loss summed over the batch and
  * scaled by √(N_train / batch) plus the readout's γ·Σ|features|, responses r = ELU(y + eluOffset) + 1, the bias
  * set to the mean response of the first training batch; each epoch the mean per-neuron correlation on the
  * validation set is the early-stopping objective: after `patience` epochs without an improvement of more than
@@ -19,24 +19,25 @@
  * data.train / data.val: `NeuralSplit`s: images [N, C, H, W] as the core takes them and responses [N, neurons]
  *   (single trials or repeat means; NaN entries, unrecorded, are left out of the loss and the correlations).
  *
- * The best state is the optimised parameters (readout, and a fine-tuned core's); BN running statistics of a
- * fine-tuned core are not rolled back with them. The bias initialisation treats unrecorded responses as 0.
+ * The best state is the readout's state dict, and a fine-tuned core's (its BN running statistics included), kept as
+ * GPU copies (train/early-stopping.ts StateSnapshot). A non-finite validation correlation stops at once. The bias initialisation treats unrecorded responses as 0.
  *
  * Beyond the paper, `warmStart: 'correlation'` starts from a mapping instead of the random initialisation: each
  * neuron's μ at the map position where some channel correlates best with its responses (a spike-triggered RF map)
  * and its features and bias from a ridge regression of the responses on the channels sampled there; Adam then
  * refines all of it. It makes small fits converge in a few epochs.
  */
-import type { Engine } from '../engine.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../errors.js';
-import type { Layer } from '../nn/layers.js';
-import { Adam } from '../optim/adam.js';
-import { clamp, log, mul, scale, sub, add } from '../ops/elementwise.js';
-import { sum } from '../ops/reduce.js';
-import { Rng } from '../random/rng.js';
-import { corrPerNeuron } from '../analysis/correlation.js';
-import { eluResponse, type GaussianReadout, MultiReadout } from '../models/readout.js';
+import type { Engine } from '../../src/engine.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { ShapeError } from '../../src/errors.js';
+import type { Layer } from '../../src/nn/layers.js';
+import { Adam } from '../../src/optim/adam.js';
+import { clamp, log, mul, scale, sub, add } from '../../src/ops/elementwise.js';
+import { sum } from '../../src/ops/reduce.js';
+import { Rng } from '../../src/random/rng.js';
+import { EarlyStopping, StateSnapshot } from '../../src/train/early-stopping.js';
+import { corrPerNeuron } from '../../src/stats/correlation.js';
+import { eluResponse, type GaussianReadout, MultiReadout } from '../../src/models/readout.js';
 
 export interface NeuralSplit {
   /** [N, C, H, W] core inputs. */
@@ -165,6 +166,9 @@ export async function fitReadout(engine: Engine, core: Layer, readoutOrMulti: Ga
   const frozen = coreParams.length === 0;
   const coreFlags = core.namedModules().map(([, m]) => [m, m.training] as const);
   const readoutFlags = readout.namedModules().map(([, m]) => [m, m.training] as const);
+  // The optimised state is restored with the best epoch's: the readout's, and a fine-tuned core's.
+  const snapshotted = frozen ? [readout] : [readout, core];
+  const snapshots: StateSnapshot[] = [];
   const optimizer = new Adam([...readout.trainableParameters(), ...coreParams], { lr: o.lr, weightDecay: o.weightDecay });
   try {
     if (frozen) core.eval();
@@ -180,8 +184,6 @@ export async function fitReadout(engine: Engine, core: Layer, readoutOrMulti: Ga
       const first = data.train.responses.subarray(0, Math.min(o.batchSize, nTrain) * neurons);
       readout.initBiasFromResponses(engine.tensor(first.map((v) => (Number.isNaN(v) ? 0 : v)), [first.length / neurons, neurons]));
     }
-    const params = optimizer.params;
-    const snapshot = async (): Promise<Float32Array[]> => Promise.all(params.map(async (p) => (await p.read()) as Float32Array));
     const validate = async (): Promise<number> => {
       if (!frozen) core.eval();
       readout.eval();
@@ -197,13 +199,18 @@ export async function fitReadout(engine: Engine, core: Layer, readoutOrMulti: Ga
     };
     const initialValCorr = await validate();
     await opts.onStart?.({ valCorr: initialValCorr });
-    let best = initialValCorr, bestEpoch = -1, bestState = await snapshot();
-    let bad = 0, decays = 0, epoch = 0;
+    // The shared early stopping (src/train/early-stopping.ts): a round ends after `patience` + 1 epochs without an
+    // improvement; each round but the last restores the best state and decays the rate, the last one stops.
+    const stopping = new EarlyStopping(initialValCorr, {
+      mode: 'max', patience: o.patience, tolerance: o.threshold, restarts: o.lrDecaySteps + 1, maxEpochs: o.maxEpochs,
+    });
+    for (const m of snapshotted) snapshots.push(new StateSnapshot(m));
+    let decays = 0;
     const rng = Rng.of(o.seed, 0xf17);
-    for (; epoch < o.maxEpochs; epoch++) {
+    while (!stopping.done) {
       if (!frozen) core.train();
       readout.train();
-      const order = rng.fork(epoch).permutation(nTrain);
+      const order = rng.fork(stopping.epoch).permutation(nTrain);
       for (let s = 0; s < nTrain; s += o.batchSize) {
         const idx = order.subarray(s, Math.min(nTrain, s + o.batchSize));
         const target = gatherRows(data.train.responses, neurons, idx);
@@ -217,21 +224,20 @@ export async function fitReadout(engine: Engine, core: Layer, readoutOrMulti: Ga
         });
       }
       const v = await validate();
-      let stop = false;
-      if (v > best + o.threshold) {
-        best = v; bestEpoch = epoch; bestState = await snapshot(); bad = 0;
-      } else if (++bad > o.patience) {
-        params.forEach((p, i) => p.write(bestState[i]));
-        bad = 0;
-        stop = ++decays > o.lrDecaySteps;
-        if (!stop) optimizer.lr *= o.lrDecayFactor;
+      const action = stopping.observe(v);
+      // A stop on an improving epoch (the last one) keeps that epoch's state as the best.
+      if (action === 'improved' || (action === 'stop' && stopping.bestEpoch === stopping.epoch)) for (const sn of snapshots) sn.save();
+      if (action === 'restore') {
+        for (const sn of snapshots) sn.restore();
+        optimizer.lr *= o.lrDecayFactor;
+        decays++;
       }
-      opts.onEpoch?.({ epoch, valCorr: v, lr: optimizer.lr, best });
-      if (stop) { epoch++; break; }
+      opts.onEpoch?.({ epoch: stopping.epoch - 1, valCorr: v, lr: optimizer.lr, best: stopping.best });
     }
-    params.forEach((p, i) => p.write(bestState[i]));
-    return { bestValCorr: best, epochs: epoch, bestEpoch, lrDecays: Math.min(decays, o.lrDecaySteps), initialValCorr };
+    for (const sn of snapshots) sn.restore();
+    return { bestValCorr: stopping.best, epochs: stopping.epoch, bestEpoch: stopping.bestEpoch - 1, lrDecays: decays, initialValCorr };
   } finally {
+    for (const sn of snapshots) sn.dispose();
     optimizer.dispose();
     for (const [m, t] of [...coreFlags, ...readoutFlags]) m.training = t;
   }

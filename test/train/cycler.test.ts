@@ -9,7 +9,7 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 import { mul, sub } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
 import { SGD } from '../../src/optim/sgd.js';
-import { BatchCycler, LossAccumulator, type CycleTask } from '../../src/cotrain/cycler.js';
+import { BatchCycler, LossAccumulator, type CycleTask } from '../../src/train/cycler.js';
 import { useEngine } from '../helpers/engine.js';
 import { expectClose } from '../helpers/close.js';
 

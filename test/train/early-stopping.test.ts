@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { Module } from '../../src/nn/module.js';
-import { EarlyStopping, ReduceLROnPlateau, TrainingControl } from '../../src/cotrain/early-stopping.js';
+import { EarlyStopping, ReduceLROnPlateau, TrainingControl } from '../../src/train/early-stopping.js';
 import { useEngine } from '../helpers/engine.js';
 
 const eng = useEngine();

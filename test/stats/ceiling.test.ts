@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ceiledScore, median, spearmanBrown, splitHalfCeiling } from '../../src/analysis/ceiling.js';
-import { pearson } from '../../src/analysis/correlation.js';
-import { repeated } from '../../src/analysis/repeats.js';
+import { ceiledScore, median, spearmanBrown, splitHalfCeiling } from '../../src/stats/ceiling.js';
+import { pearson } from '../../src/stats/correlation.js';
+import { repeated } from '../../src/stats/repeats.js';
 
 /** [R, N, K] from per-neuron lists of repeats. */
 function stack(neurons: number[][][]): Float64Array {
