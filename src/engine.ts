@@ -42,6 +42,9 @@ export class Engine {
   }
 
   get adapterName(): string { return this.runtime.adapterName; }
+  /** The device's features and limits, as opened. */
+  get features(): ReadonlySet<string> { return this.runtime.features; }
+  get limits(): GpuRuntime['limits'] { return this.runtime.limits; }
   get gradEnabled(): boolean { return this.#gradEnabled; }
 
   stats(): EngineStats {

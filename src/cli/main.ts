@@ -29,7 +29,7 @@ const program = new Command('cortexgpu')
 program.command('info').description('show the WebGPU adapter and its limits').action(async () => {
   const e = await Engine.create({ timestamps: true });
   try {
-    console.log(JSON.stringify({ adapter: e.adapterName, features: [...e.runtime.features].sort(), limits: e.runtime.limits }, null, 2));
+    console.log(JSON.stringify({ adapter: e.adapterName, features: [...e.features].sort(), limits: e.limits }, null, 2));
   } finally { e.close(); }
 });
 
