@@ -4,7 +4,7 @@
  * recipe, and temp files of a killed write swept before anything is written.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RunFolderError } from '../gpu/errors.js';
 import { pidAlive, removeStaleTemps } from '../io/fs.js';
 
@@ -66,7 +66,8 @@ export function changedFields(before: unknown, after: unknown, path = ''): strin
 /** Checks and locks `out` for a run with config `cfg`; call release() when the run ends, however it ends. */
 export function openRunFolder(out: string, cfg: unknown, opts: RunFolderOptions): RunFolder {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new RunFolderError(`${out}: exists and is not a folder (-o names the run folder)`);
-  mkdirSync(out, { recursive: true });
+  // Non-recursive when the parent exists, so a read-only parent reports EROFS/EACCES rather than ENOENT.
+  if (!existsSync(out)) mkdirSync(out, { recursive: !existsSync(dirname(out)) });
   const lockPath = acquire(out);
   const release = () => { if (lockHolder(lockPath) === process.pid) try { unlinkSync(lockPath); } catch { /* already gone */ } };
   try {

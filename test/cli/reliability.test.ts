@@ -22,12 +22,14 @@ function config(dir: string, cfg: unknown = TINY): string {
   writeFileSync(p, JSON.stringify(cfg));
   return p;
 }
+/** Dawn's own start-up notices on stderr ("Warning: maxDynamic… artificially reduced"), not ours. */
+const ours = (stderr: string) => stderr.trim().split('\n').filter((l) => !/^Warning: maxDynamic/.test(l));
 /** One line on stderr naming the problem, no stack trace, non-zero exit. */
 function refused(r: ReturnType<typeof cli>, msg: RegExp): void {
   expect(r.status, `${r.stdout}\n${r.stderr}`).not.toBe(0);
   expect(r.stderr).toMatch(msg);
   expect(r.stderr).not.toMatch(/\n\s+at |Error: /);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(ours(r.stderr), r.stderr).toHaveLength(1);
 }
 
 describe('CLI errors: one line, non-zero, no stack (issue 11)', () => {
@@ -62,19 +64,20 @@ describe('CLI errors: one line, non-zero, no stack (issue 11)', () => {
 });
 
 describe('full disk (issue 11 item 1)', () => {
-  it('train -o on a 128 KiB tmpfs exits non-zero with "disk full while writing", leaving no torn checkpoint or temp', (ctx) => {
-    const fs = mountTmpfs('128k');
+  it('train -o on a 64 KiB tmpfs exits non-zero with "disk full while writing", keeping the first checkpoint whole, no temp', (ctx) => {
+    // The tiny model's checkpoint is 45 kB: the first fits, the second cannot sit beside it as a temp file.
+    const fs = mountTmpfs('64k');
     if ('why' in fs) { ctx.skip(fs.why); return; }
     try {
       const d = fresh('full');
       const out = join(fs.dir, 'run');
       const r = cli('train', '-c', config(d, { ...TINY, train: { ...TINY.train, checkpointEvery: 1 } }), '-o', out, '--no-progress');
       expect(r.status, r.stdout + r.stderr).toBe(1);
-      expect(r.stderr).toMatch(/^cortexgpu: disk full while writing \S+/);
+      expect(ours(r.stderr).join('\n'), r.stderr).toMatch(/^cortexgpu: disk full while writing \S+/);
       expect(r.stdout).not.toMatch(/^done/m);
       expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
-      // Whatever checkpoint is there is whole.
-      if (existsSync(join(out, 'checkpoint.safetensors'))) expect(readSafetensors(join(out, 'checkpoint.safetensors')).tensors.size).toBeGreaterThan(0);
+      // The checkpoint there is the last one that fitted, whole (the reader checks its SHA-256).
+      expect(JSON.parse(readSafetensors(join(out, 'checkpoint.safetensors')).metadata.state).step).toBeGreaterThanOrEqual(1);
     } finally { fs.unmount(); }
   }, 120_000);
 });
