@@ -36,3 +36,16 @@ export class NonFiniteLossError extends CortexError {}
 
 /** Use of a disposed tensor. */
 export class DisposedError extends CortexError {}
+
+/** The device holding a file has no room left; the message names the file, and nothing there was replaced. */
+export class DiskFullError extends CortexError {}
+
+/** A run folder that cannot be used as asked: locked by a live process, holding a run, or nothing to resume. */
+export class RunFolderError extends CortexError {}
+
+/** Training stopped on a signal after saving a checkpoint; `exitCode` is 128 + the signal's number. */
+export class StoppedError extends CortexError {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}

@@ -1,6 +1,6 @@
 /** The `cortexgpu` command line. Subcommands are thin: they parse options and call the library. */
 import { Command, InvalidArgumentError } from 'commander';
-import { CortexError } from '../errors.js';
+import { describeError } from './errors.js';
 import { Engine } from '../engine.js';
 import { evalCommand, trainCommand } from './train.js';
 import { corruptCommand } from './corrupt.js';
@@ -24,6 +24,7 @@ const int = (v: string) => {
 
 const program = new Command('cortexgpu')
   .description('Brain-like vision models trained and analysed on WebGPU')
+  .option('--debug', 'on error, print the stack trace too')
   .showHelpAfterError();
 
 program.command('info').description('show the WebGPU adapter and its limits').action(async () => {
@@ -37,6 +38,9 @@ program.command('train').description('train a classifier (default: the small GRC
   .option('-c, --config <file>', 'training config (JSON); defaults built in')
   .option('-o, --out <dir>', 'run folder', 'runs/grcnn-small')
   .option('--resume', 'continue from <out>/checkpoint.safetensors')
+  .option('--force', 'replace a run already in <out>')
+  .option('--accept-changes', 'with --resume: accept a config that differs from <out>/config.json')
+  .option('--reset-optimizer', 'with --resume: accept a checkpoint whose optimiser state is missing or partial')
   .option('--epochs <n>', 'override train.epochs', int)
   .option('--max-steps <n>', 'stop after this many steps', int)
   .option('--seed <n>', 'override the seed', int)
@@ -49,6 +53,9 @@ program.command('finetune').description('block-wise fine-tuning: train only the 
   .option('-c, --config <file>', 'training config (JSON)')
   .option('-o, --out <dir>', 'run folder', 'runs/finetune')
   .option('--resume', 'continue from <out>/checkpoint.safetensors')
+  .option('--force', 'replace a run already in <out>')
+  .option('--accept-changes', 'with --resume: accept a config that differs from <out>/config.json')
+  .option('--reset-optimizer', 'with --resume: accept a checkpoint whose optimiser state is missing or partial')
   .option('--epochs <n>', 'override train.epochs', int)
   .option('--max-steps <n>', 'stop after this many steps', int)
   .option('--no-progress', 'no progress bar')
@@ -102,8 +109,9 @@ program.command('cotrain').description('neural co-training protocol (synth-objec
   .action((o) => cotrainCommand({ config: o.config, out: o.out, seeds: o.seeds, progress: o.progress }));
 
 program.parseAsync().catch((e: unknown) => {
-  // Our own errors already say what went wrong and where; a stack trace adds nothing for the user.
-  if (e instanceof CortexError) console.error(`cortexgpu: ${e.message}`);
-  else console.error(e);
-  process.exitCode = 1;
+  // The one place errors reach the user: one line naming the file, field or tensor; the stack only with --debug.
+  const { message, exitCode } = describeError(e);
+  console.error(`cortexgpu: ${message}`);
+  if (program.opts().debug) console.error(e);
+  process.exitCode = exitCode;
 });

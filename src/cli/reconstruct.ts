@@ -161,6 +161,10 @@ export async function reconstructCommand(a: ReconstructArgs): Promise<void> {
   const steps = a.steps ?? 1000;
   const size = a.size ?? 64;
   if (!a.models.length) throw new ConfigError('reconstruct: no models');
+  // Zero images or zero steps is no reconstruction: refuse before a kernel sees an empty batch or a mean of nothing.
+  for (const [flag, v] of [['--steps', steps], ['--count', a.count]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new ConfigError(`reconstruct: ${flag} ${v}: expected a positive integer`);
+  }
   mkdirSync(a.out, { recursive: true });
   const engine = await Engine.create();
   const models: NamedModel[] = [];

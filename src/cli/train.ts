@@ -8,24 +8,46 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { buildData, buildModel, evalTransform } from '../train/setup.js';
 import { trainingBar } from './progress.js';
 
-export interface TrainArgs { config?: string; out: string; resume?: boolean; epochs?: number; maxSteps?: number; progress: boolean; seed?: number }
+export interface TrainArgs {
+  config?: string; out: string; resume?: boolean; epochs?: number; maxSteps?: number; progress: boolean; seed?: number;
+  force?: boolean; acceptChanges?: boolean; resetOptimizer?: boolean;
+}
+
+/** SIGINT/SIGTERM abort with reason 128 + signal number; a second signal exits at once. Returns the remover. */
+function stopOnSignals(ctl: AbortController, log: (m: string) => void): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
+    const code = sig === 'SIGINT' ? 130 : 143;
+    const h = () => {
+      if (ctl.signal.aborted) process.exit(code);
+      log(`${sig}: finishing the step in flight and writing a checkpoint (send it again to quit at once)`);
+      ctl.abort(code);
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  return () => { for (const [sig, h] of handlers) process.off(sig, h); };
+}
 
 export function configFrom(args: { config?: string; epochs?: number; maxSteps?: number; seed?: number }): TrainConfig {
   const cfg = args.config ? loadTrainConfig(args.config) : parseTrainConfig({});
   if (args.epochs !== undefined) cfg.train.epochs = args.epochs;
   if (args.maxSteps !== undefined) cfg.train.maxSteps = args.maxSteps;
   if (args.seed !== undefined) cfg.seed = args.seed;
-  return cfg;
+  // The overrides go through the same validation as the file (--epochs 0 is no run at all).
+  return parseTrainConfig(cfg, 'command line');
 }
 
 export async function trainCommand(args: TrainArgs, extra: Partial<TrainOptions> = {}): Promise<void> {
   const cfg = configFrom(args);
   const engine = await Engine.create();
   const bar = trainingBar(args.progress);
+  const ctl = new AbortController();
+  const unhook = stopOnSignals(ctl, (m) => { bar.stop(); console.log(m); });
   try {
     console.log(`cortexgpu: ${engine.adapterName}; model ${cfg.model.preset}, data ${cfg.data.kind}, ${cfg.train.epochs} epochs → ${args.out}`);
     const r = await runTraining(engine, cfg, {
-      out: args.out, resume: args.resume, onProgress: bar.update,
+      out: args.out, resume: args.resume, force: args.force, acceptChanges: args.acceptChanges, resetOptimizer: args.resetOptimizer,
+      signal: ctl.signal, onProgress: bar.update,
       log: (m) => { bar.stop(); console.log(m); }, ...extra,
     });
     bar.stop();
@@ -33,6 +55,7 @@ export async function trainCommand(args: TrainArgs, extra: Partial<TrainOptions>
       + `(${r.final.n} images); checkpoint ${r.checkpoint}, metrics ${join(args.out, 'metrics.jsonl')}, plot ${join(args.out, 'curves.svg')}`);
     r.model.dispose();
   } finally {
+    unhook();
     bar.stop();
     engine.close();
   }

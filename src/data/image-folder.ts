@@ -51,16 +51,39 @@ export class FileDataset implements Dataset {
   }
 }
 
+/** The class sub-folders of `root`, sorted. */
+function classFolders(root: string): string[] {
+  try {
+    return readdirSync(root).filter((n) => statSync(join(root, n)).isDirectory()).sort(byCodeUnits);
+  } catch (e) {
+    throw new DataError(`imageFolder: cannot list class folders in ${root}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 export function imageFolder(root: string, options: ImageFolderOptions = {}): FileDataset {
-  const classes = options.classes ?? readdirSync(root)
-    .filter((n) => statSync(join(root, n)).isDirectory())
-    .sort(byCodeUnits);
+  const classes = options.classes ?? classFolders(root);
   if (classes.length === 0) throw new DataError(`imageFolder: no class folders in ${root}`);
   const paths: string[] = [];
   const labels: number[] = [];
   classes.forEach((cls, label) => {
-    for (const p of listImages(join(root, cls))) { paths.push(p); labels.push(label); }
+    const images = listImages(join(root, cls));
+    // An empty class would still take a label (and a logit) that no image ever trains or tests.
+    if (images.length === 0) throw new DataError(`imageFolder: class folder ${join(root, cls)} holds no .png/.jpg/.jpeg images`);
+    for (const p of images) { paths.push(p); labels.push(label); }
   });
-  if (paths.length === 0) throw new DataError(`imageFolder: no .png/.jpg/.jpeg images under ${root}`);
   return new FileDataset(paths, Int32Array.from(labels), classes, options.channels ?? 3);
+}
+
+/**
+ * A train and a val folder labelled with ONE class list, the training split's: labelling each split by its own
+ * sorted folders would shift every label after a class missing from one of them.
+ */
+export function imageFolderSplits(trainRoot: string, valRoot: string, options: Omit<ImageFolderOptions, 'classes'> = {}): { train: FileDataset; val: FileDataset } {
+  const train = imageFolder(trainRoot, options);
+  const valClasses = classFolders(valRoot);
+  const missing = train.classNames.filter((c) => !valClasses.includes(c));
+  if (missing.length) throw new DataError(`imageFolder: ${join(valRoot, missing[0])} is missing: the validation split lacks class '${missing[0]}' of ${trainRoot}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`);
+  const extra = valClasses.filter((c) => !train.classNames.includes(c));
+  if (extra.length) throw new DataError(`imageFolder: ${join(valRoot, extra[0])} is a class the training split ${trainRoot} does not have`);
+  return { train, val: imageFolder(valRoot, { ...options, classes: train.classNames }) };
 }

@@ -19,10 +19,30 @@ export function isJpeg(bytes: Uint8Array): boolean {
 }
 
 /**
+ * The most pixels an image may claim before it is decoded (a 249 KB PNG can claim 16000×16000 and take 4 GB to
+ * decode). Default 40 M (e.g. 8000×5000); the environment variable CORTEXGPU_MAX_PIXELS sets another.
+ */
+export function maxImagePixels(): number {
+  const v = Number(process.env.CORTEXGPU_MAX_PIXELS);
+  return Number.isFinite(v) && v > 0 ? v : 40_000_000;
+}
+
+/** Width and height from a PNG's IHDR chunk, which the format requires first. */
+function pngSize(bytes: Uint8Array): [number, number] | null {
+  if (bytes.length < 24) return null;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return [dv.getUint32(16), dv.getUint32(20)];
+}
+
+/**
  * Decodes PNG or JPEG by content (Tiny ImageNet's `.JPEG` names and our PNG exports both pass), into float
  * CHW. `path` only names the file in errors.
  */
-export function decodeImage(bytes: Uint8Array, path: string, channels: Channels = 3): Image {
+export function decodeImage(bytes: Uint8Array, path: string, channels: Channels = 3, maxPixels = maxImagePixels()): Image {
+  const size = isPng(bytes) ? pngSize(bytes) : null;
+  if (size && size[0] * size[1] > maxPixels) {
+    throw new CorruptImageError(path, `claims ${size[0]}×${size[1]} pixels, over the limit of ${maxPixels} (set CORTEXGPU_MAX_PIXELS to allow more)`);
+  }
   let rgba: Uint8Array;
   let width: number;
   let height: number;
@@ -32,7 +52,7 @@ export function decodeImage(bytes: Uint8Array, path: string, channels: Channels 
       ({ width, height } = png);
       rgba = png.data;
     } else if (isJpeg(bytes)) {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false });
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxResolutionInMP: maxPixels / 1e6 });
       ({ width, height } = img);
       rgba = img.data;
     } else {

@@ -81,5 +81,7 @@ export function parseTrainConfig(raw: unknown, where = 'config'): TrainConfig {
 export function loadTrainConfig(path: string): TrainConfig {
   let raw: unknown;
   try { raw = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new ConfigError(`${path}: ${(e as Error).message}`); }
+  // `null` (or a list, a number) is not a config; only a missing file section falls back to the defaults.
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${path}: expected a JSON object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}`);
   return parseTrainConfig(raw, path);
 }

@@ -4,6 +4,20 @@ import type { Layer } from '../nn/layers.js';
 import type { Dataset } from '../data/dataset.js';
 import { DataLoader, type SampleTransform } from '../data/loader.js';
 import { crossEntropy } from '../ops/softmax.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { CortexError } from '../errors.js';
+
+/** Logits or a loss came out NaN/Inf: names the batch and the first parameter holding a non-finite value. */
+export class NonFiniteOutputError extends CortexError {}
+
+/** The name of the first tensor holding NaN/Inf, or null. */
+export async function firstNonFinite(tensors: Iterable<[string, Tensor]>): Promise<string | null> {
+  for (const [name, p] of tensors) {
+    const v = await p.read();
+    if (v.some((x) => !Number.isFinite(x))) return name;
+  }
+  return null;
+}
 
 export interface EvalResult { top1: number; top5: number; loss: number; n: number }
 
@@ -13,9 +27,10 @@ export function topk(logits: Float32Array, labels: Int32Array, c: number, k: num
   for (let i = 0; i < labels.length; i++) {
     const row = logits.subarray(i * c, (i + 1) * c);
     const target = row[labels[i]];
-    // Rank = how many classes score strictly higher; ties resolve in the label's favour.
+    // Rank = how many other classes score at least as high: a tie counts against the target (a zeroed
+    // classifier must not score 100 %).
     let higher = 0;
-    for (let j = 0; j < c; j++) if (row[j] > target) higher++;
+    for (let j = 0; j < c; j++) if (j !== labels[i] && row[j] >= target) higher++;
     if (higher < k) hits++;
   }
   return hits;
@@ -25,7 +40,7 @@ export async function evaluate(engine: Engine, model: Layer, data: Dataset, tran
   const wasTraining = model.training;
   model.eval();
   const loader = new DataLoader(data, { batchSize, shuffle: false, transform });
-  let top1 = 0; let top5 = 0; let lossSum = 0; let n = 0;
+  let top1 = 0; let top5 = 0; let lossSum = 0; let n = 0; let batch = 0;
   try {
     for await (const b of loader.batches()) {
       const { logits, loss } = engine.noGrad(() => engine.scope(() => {
@@ -36,6 +51,13 @@ export async function evaluate(engine: Engine, model: Layer, data: Dataset, tran
       }));
       const [lv, ll] = await Promise.all([logits.read(), loss.read()]);
       const c = logits.shape[1];
+      if (!lv.every(Number.isFinite) || !Number.isFinite(ll[0])) {
+        logits.dispose(); loss.dispose();
+        const bad = await firstNonFinite(model.namedParameters());
+        throw new NonFiniteOutputError(`evaluation batch ${batch} (images ${n}–${n + b.labels.length - 1}): `
+          + `${lv.every(Number.isFinite) ? 'the loss' : 'the logits'} hold non-finite values${bad ? `; first non-finite tensor: parameter '${bad}'` : ''}`);
+      }
+      batch++;
       top1 += topk(lv as Float32Array, b.labels, c, 1);
       top5 += topk(lv as Float32Array, b.labels, c, Math.min(5, c));
       lossSum += ll[0];

@@ -4,7 +4,7 @@ import type { Dataset, Image } from '../data/dataset.js';
 import type { SampleTransform } from '../data/loader.js';
 import type { Superclasses } from '../data/superclasses.js';
 import { SynthObjects } from '../data/synth-objects.js';
-import { imageFolder } from '../data/image-folder.js';
+import { imageFolderSplits } from '../data/image-folder.js';
 import { TinyImageNet } from '../data/tiny-imagenet.js';
 import { fashionMnist } from '../data/idx.js';
 import { subset } from '../data/dataset.js';
@@ -31,7 +31,7 @@ export function buildData(cfg: TrainConfig): DataSplits {
     }
     case 'image-folder': {
       const ch = d.grayscale ? 1 : 3;
-      return { train: imageFolder(d.train, { channels: ch }), val: imageFolder(d.val, { channels: ch }), superclasses: null, channels: ch, size: d.imageSize };
+      return { ...imageFolderSplits(d.train, d.val, { channels: ch }), superclasses: null, channels: ch, size: d.imageSize };
     }
     case 'tiny-imagenet': {
       const ch = d.grayscale ? 1 : 3;

@@ -6,11 +6,11 @@
  * also where non-finite losses are caught. A checkpoint is written only right after such a check, so the last
  * checkpoint on disk always holds a finite state.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { NonFiniteLossError } from '../errors.js';
+import { NonFiniteLossError, StoppedError } from '../errors.js';
+import { writeFileAtomic } from '../io/fs.js';
 import { DataLoader, type Batch } from '../data/loader.js';
 import { cutmixBatch } from '../data/cutmix.js';
 import { classToSuperclass } from '../data/superclasses.js';
@@ -26,7 +26,8 @@ import { jsdConsistency, superclassLoss } from './losses.js';
 import { loadCheckpoint, NonFiniteStateError, saveCheckpoint, saveWeights, type RunState } from './checkpoint.js';
 import { MetricsLog } from './metrics-log.js';
 import { lineChartSvg } from './plot.js';
-import { evaluate, type EvalResult } from './evaluate.js';
+import { evaluate, firstNonFinite, type EvalResult } from './evaluate.js';
+import { openRunFolder } from './run-folder.js';
 import { buildData, buildModel, evalTransform, trainTransform } from './setup.js';
 import { buildOptimizer } from './recipe.js';
 
@@ -36,6 +37,14 @@ export interface TrainOptions {
   /** Run folder: checkpoint.safetensors, weights.safetensors, metrics.jsonl, curves.svg, config.json. */
   out: string;
   resume?: boolean;
+  /** Replace a run already in `out` (otherwise refused). */
+  force?: boolean;
+  /** Resume although the config differs from the run's config.json (the changed fields are logged). */
+  acceptChanges?: boolean;
+  /** Resume with fresh optimiser moments when the checkpoint's optimiser state is missing or partial. */
+  resetOptimizer?: boolean;
+  /** Aborting it stops after the step in flight: a checkpoint is written, then StoppedError (exit code = the reason, a number). */
+  signal?: AbortSignal;
   /** Start from this checkpoint's model weights (fine-tuning); the optimiser and counters start afresh. */
   init?: string;
   /** Train only parameters under these name prefixes (e.g. ['layer1']); the rest is frozen. */
@@ -48,11 +57,20 @@ export interface TrainResult { steps: number; final: EvalResult; checkpoint: str
 
 export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? (() => {});
-  mkdirSync(opts.out, { recursive: true });
+  const folder = openRunFolder(opts.out, cfg, opts);
+  if (folder.sweptTemps.length) log(`removed temp files left by an interrupted write: ${folder.sweptTemps.join(', ')}`);
+  if (folder.changed.length) log(`resuming with changed settings: ${folder.changed.join('; ')}`);
   const ckptPath = join(opts.out, 'checkpoint.safetensors');
   const metrics = new MetricsLog(join(opts.out, 'metrics.jsonl'));
-  const data = buildData(cfg);
-  const model = buildModel(engine, cfg, data);
+  let data: ReturnType<typeof buildData>;
+  let model: GRCNN;
+  try {
+    data = buildData(cfg);
+    model = buildModel(engine, cfg, data);
+  } catch (e) {
+    folder.release();
+    throw e;
+  }
   try {
     if (opts.init) await loadCheckpoint(opts.init, model, null);
     if (opts.trainable?.length) log(`trainable: ${model.freezeAllBut(opts.trainable).length} tensors under ${opts.trainable.join(', ')}`);
@@ -61,16 +79,16 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
     const schedule = new LrSchedule(t.lr, t.schedule.kind === 'cosine' ? { ...t.schedule, epochs: t.schedule.epochs ?? t.epochs } : t.schedule);
     const rng = new Rng(cfg.seed);
     let state: RunState = { step: 0, epoch: 0, loader: { epoch: 0, position: 0 }, rng: rng.state(), schedule: schedule.state() };
-    if (opts.resume && existsSync(ckptPath)) {
-      state = await loadCheckpoint(ckptPath, model, optimizer);
+    if (opts.resume) {
+      state = await loadCheckpoint(ckptPath, model, optimizer, { resetOptimizer: opts.resetOptimizer });
       schedule.load(state.schedule as PlateauState);
       rng.counter = state.rng.counter;
       metrics.truncateAfter(state.step);
       log(`resumed from ${ckptPath} at step ${state.step} (epoch ${state.loader.epoch}, position ${state.loader.position})`);
     } else {
-      writeFileSync(metrics.path, '');
+      writeFileAtomic(metrics.path, new Uint8Array());
     }
-    writeFileSync(join(opts.out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
+    writeFileAtomic(join(opts.out, 'config.json'), Buffer.from(JSON.stringify(cfg, null, 2) + '\n'));
     const superOf = t.superclass && data.superclasses ? classToSuperclass(data.superclasses, data.train.numClasses) : null;
     const loader = new DataLoader(data.train, {
       batchSize: t.batchSize, seed: cfg.seed, dropLast: true, skipCorrupt: t.skipCorrupt, start: state.loader,
@@ -78,13 +96,16 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
       batchTransform: t.cutmix ? cutmixBatch(data.train.numClasses, t.cutmix) : undefined,
     });
     const perEpoch = loader.batchesPerEpoch;
-    const totalSteps = Math.min(t.epochs * perEpoch, t.maxSteps ?? Infinity);
+    let totalSteps = Math.min(t.epochs * perEpoch, t.maxSteps ?? Infinity);
     let step = state.step;
     let acc: Tensor | null = null;
     let accSteps = 0;
     let lastLog = performance.now();
     let imagesSinceLog = 0;
-    let lastGood = state.step;
+    let lastGood: number | null = opts.resume ? state.step : null;
+    const kept = () => (lastGood === null ? 'no checkpoint had been written yet, so nothing is saved'
+      : `the last good checkpoint (step ${lastGood}) is kept at ${ckptPath}`);
+    const skipped: string[] = [];
 
     const checkLoss = async (epoch: number, lr: number): Promise<void> => {
       if (!acc) return;
@@ -93,7 +114,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
       if (!Number.isFinite(value)) {
         const bad = await firstNonFinite(model.namedParameters());
         throw new NonFiniteLossError(`step ${step}: training loss is ${value}${bad ? `; parameter '${bad}' holds non-finite values` : ''}; `
-          + `the last good checkpoint (step ${lastGood}) is kept at ${ckptPath}`);
+          + kept());
       }
       const now = performance.now();
       const ips = (imagesSinceLog * 1000) / Math.max(now - lastLog, 1);
@@ -108,7 +129,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
         });
       } catch (e) {
         if (!(e instanceof NonFiniteStateError)) throw e;
-        throw new NonFiniteLossError(`step ${step}: the model diverged (${e.message}); the last good checkpoint (step ${lastGood}) is kept`);
+        throw new NonFiniteLossError(`step ${step}: the model diverged (${e.message}); ${kept()}`);
       }
       lastGood = step;
     };
@@ -133,17 +154,30 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
         accSteps++;
         step++;
         imagesSinceLog += b.labels.length;
+        skipped.push(...b.skipped);
+        // Skipped corrupt images leave an epoch short of batchesPerEpoch: the last epoch's end is the end.
+        if (b.lastInEpoch && b.epoch + 1 >= t.epochs) totalSteps = Math.min(totalSteps, step);
+        const stopping = opts.signal?.aborted === true;
         const endOfEpoch = b.lastInEpoch || step === totalSteps;
-        const wantCkpt = step % t.checkpointEvery === 0 || endOfEpoch;
+        const wantCkpt = step % t.checkpointEvery === 0 || endOfEpoch || stopping;
         if (step % t.logEvery === 0 || wantCkpt) await checkLoss(b.epoch, lr);
         if (endOfEpoch) {
           const ev = await evaluate(engine, model, data.val, evalTransform(data), t.batchSize);
           schedule.observe(ev.top1);
           metrics.append({ step, epoch: b.epoch, valTop1: ev.top1, valTop5: ev.top5, valLoss: ev.loss });
+          if (skipped.length) {
+            log(`epoch ${b.epoch + 1}: skipped ${skipped.length} corrupt image(s): ${[...new Set(skipped)].join(', ')}`);
+            metrics.append({ step, epoch: b.epoch, skippedCorrupt: skipped.length });
+            skipped.length = 0;
+          }
           log(`epoch ${b.epoch + 1}: val top-1 ${(100 * ev.top1).toFixed(1)}%, top-5 ${(100 * ev.top5).toFixed(1)}%, loss ${ev.loss.toFixed(4)}`);
           writePlot(opts.out, metrics);
         }
         if (wantCkpt) await checkpoint(b.epoch);
+        if (stopping) {
+          const code = typeof opts.signal!.reason === 'number' ? opts.signal!.reason : 130;
+          throw new StoppedError(`stopped at step ${step}; continue with --resume`, code);
+        }
       }
     } finally {
       (acc as Tensor | null)?.dispose();
@@ -157,6 +191,8 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
   } catch (e) {
     model.dispose();
     throw e;
+  } finally {
+    folder.release();
   }
 }
 
@@ -180,14 +216,6 @@ function stepLoss(engine: Engine, model: GRCNN, x: Tensor, b: Batch, cfg: TrainC
   return loss;
 }
 
-async function firstNonFinite(params: [string, Tensor][]): Promise<string | null> {
-  for (const [name, p] of params) {
-    const v = await p.read();
-    if (v.some((x) => !Number.isFinite(x))) return name;
-  }
-  return null;
-}
-
 function writePlot(out: string, metrics: MetricsLog): void {
   const recs = metrics.read();
   const pts = (key: string) => recs.filter((r) => typeof r[key] === 'number').map((r) => [r.step as number, r[key] as number] as [number, number]);
@@ -195,5 +223,5 @@ function writePlot(out: string, metrics: MetricsLog): void {
     { title: 'training loss', xLabel: 'step', series: [{ name: 'train loss', points: pts('loss') }, { name: 'val loss', points: pts('valLoss') }] },
     { title: 'validation accuracy', xLabel: 'step', series: [{ name: 'top-1', points: pts('valTop1') }, { name: 'top-5', points: pts('valTop5') }] },
   ]);
-  writeFileSync(join(out, 'curves.svg'), svg);
+  writeFileAtomic(join(out, 'curves.svg'), Buffer.from(svg));
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError, holdout, subset } from '../../src/data/dataset.js';
-import { imageFolder } from '../../src/data/image-folder.js';
+import { imageFolder, imageFolderSplits } from '../../src/data/image-folder.js';
 import { encodeJpeg, encodePng } from '../../src/data/image-io.js';
 import { expectClose } from '../helpers/close.js';
 import { byteImage, useTmpDir, write } from './fixtures.js';
@@ -28,6 +28,28 @@ describe('imageFolder', () => {
     expect(imageFolder(root, { channels: 1 }).get(0).shape).toEqual([1, 5, 7]);
     expect(imageFolder(root, { classes: ['c', 'a'] }).labels).toEqual(Int32Array.from([0, 1]));
     expect(() => ds.get(4)).toThrow(RangeError);
+  });
+
+  it('labels train and val with one class list; a missing, extra or empty class is an error naming the folder (issue 11 item 3)', () => {
+    const split = (name: string, classes: Record<string, number>) => {
+      const root = join(tmp(), 'splits', name);
+      for (const [c, n] of Object.entries(classes)) {
+        for (let i = 0; i < n; i++) write(join(root, c, `${i}.png`), encodePng(byteImage(1, 4, 4, i)));
+        if (n === 0) write(join(root, c, 'notes.txt'), '');
+      }
+      return root;
+    };
+    const train = split('train', { a: 2, b: 2, c: 2 });
+    const ok = imageFolderSplits(train, split('val', { a: 1, b: 1, c: 1 }));
+    expect(ok.val.classNames).toEqual(['a', 'b', 'c']);
+    expect(Array.from(ok.val.labels)).toEqual([0, 1, 2]);
+    const missing = split('val-missing', { a: 1, c: 1 });
+    expect(() => imageFolderSplits(train, missing)).toThrow(DataError);
+    expect(() => imageFolderSplits(train, missing)).toThrow(`${join(missing, 'b')} is missing: the validation split lacks class 'b'`);
+    const extra = split('val-extra', { a: 1, b: 1, c: 1, d: 1 });
+    expect(() => imageFolderSplits(train, extra)).toThrow(`${join(extra, 'd')} is a class the training split`);
+    const hollow = split('train-empty', { a: 2, b: 0, c: 2 });
+    expect(() => imageFolderSplits(hollow, ok.val.paths[0].split('/a/')[0])).toThrow(`class folder ${join(hollow, 'b')} holds no .png/.jpg/.jpeg images`);
   });
 
   it('rejects an empty root', () => {

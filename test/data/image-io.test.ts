@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CorruptImageError } from '../../src/data/dataset.js';
 import { decodeImage, encodeJpeg, encodePng, readImage, writeImage } from '../../src/data/image-io.js';
@@ -45,6 +46,23 @@ describe('image decoding', () => {
     expect(err / data.length).toBeLessThan(0.03);
     writeImage(join(tmp(), 'y.jpg'), img);
     expect(readImage(join(tmp(), 'y.jpg'), 1).shape).toEqual([1, h, w]);
+  });
+
+  it('caps the pixels an image may claim before decoding it (issue 11 item 6)', () => {
+    // A valid PNG (CRC fixed) whose header claims 16000×16000: refused from the header, nothing decoded.
+    const png = Buffer.from(encodePng(byteImage(1, 4, 4, 1)));
+    png.writeUInt32BE(16000, 16);
+    png.writeUInt32BE(16000, 20);
+    png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+    expect(() => decodeImage(png, 'huge.png', 1)).toThrow(CorruptImageError);
+    expect(() => decodeImage(png, 'huge.png', 1)).toThrow(/huge\.png.*claims 16000×16000 pixels, over the limit of 40000000/);
+    const small = encodePng(byteImage(1, 4, 5, 1));
+    expect(() => decodeImage(small, 's.png', 1, 19)).toThrow(/claims 5×4 pixels, over the limit of 19/);
+    expect(decodeImage(small, 's.png', 1, 20).shape).toEqual([1, 4, 5]);
+    const jpg = encodeJpeg(byteImage(3, 40, 50, 2));
+    expect(() => decodeImage(jpg, 'big.jpg', 3, 1000)).toThrow(CorruptImageError);
+    process.env.CORTEXGPU_MAX_PIXELS = '10';
+    try { expect(() => decodeImage(small, 's.png', 1)).toThrow(/over the limit of 10/); } finally { delete process.env.CORTEXGPU_MAX_PIXELS; }
   });
 
   it('names the file when an image is corrupt, truncated or missing', () => {
