@@ -1,8 +1,9 @@
-/** `convrnn train | params`: train a conv-RNN preset or model file on synth-objects; show parameter counts. */
+/** `convrnn train | search | params`: train a conv-RNN preset or model file on synth-objects, search architectures, count parameters. */
 import { Command, InvalidArgumentError } from 'commander';
 import { Engine } from '../engine.js';
 import { countParameters } from '../convrnn/graph.js';
 import { MODEL_NAMES } from '../convrnn/models.js';
+import { searchConvRnn, SEARCH_TRAIN_DEFAULT } from '../convrnn/search/convrnn-space.js';
 import { DEFAULT_TRAIN, loadModelSpec, trainConvRnn, type ConvRnnTrainConfig } from '../convrnn/train.js';
 
 const int = (v: string) => {
@@ -37,9 +38,27 @@ export function convrnnCommand(): Command {
         seed: o.seed, trainPerClass: o.perClass, evalEvery: Math.max(1, Math.min(DEFAULT_TRAIN.evalEvery, o.steps)) };
       const engine = await Engine.create();
       try {
-        console.log(`cortexgpu convrnn train: ${spec.name} (${countParameters(spec).trainable.toLocaleString('en')} parameters at ImageNet size), ${engine.adapterName} → ${o.out}`);
+        console.log(`cortexgpu convrnn train: ${spec.name} (${countParameters(spec).trainable.toLocaleString('en')} parameters as declared), ${engine.adapterName} → ${o.out}`);
         const r = await trainConvRnn(engine, spec, cfg, { out: o.out, log: (m) => console.log(m) });
         console.log(`val accuracy ${(100 * r.valAccuracy).toFixed(1)} % after ${cfg.steps} steps`);
+      } finally { engine.close(); }
+    });
+  cmd.command('search').description('architecture search over RGC switches and feedback (each trial trains the small model for a fixed budget)')
+    .option('--algo <tpe|random>', 'search algorithm', 'tpe')
+    .option('--trials <n>', 'trials in all (a rerun with the same --out resumes)', int, 12)
+    .option('--steps <n>', 'training steps per trial', int, SEARCH_TRAIN_DEFAULT.steps)
+    .option('--batch <n>', 'batch size', int, SEARCH_TRAIN_DEFAULT.batchSize)
+    .option('--lr <x>', 'learning rate (Adam)', num, SEARCH_TRAIN_DEFAULT.lr)
+    .option('--times <n>', 'unroll length of every trial', int)
+    .option('--seed <n>', 'seed', (v) => Number(v), 0)
+    .option('-o, --out <dir>', 'search folder (trials.jsonl, results.md, best-model.json)', 'runs/convrnn-search')
+    .action(async (o) => {
+      if (o.algo !== 'tpe' && o.algo !== 'random') throw new InvalidArgumentError(`--algo ${o.algo}: tpe or random`);
+      const engine = await Engine.create();
+      try {
+        const train = { ...SEARCH_TRAIN_DEFAULT, steps: o.steps, batchSize: o.batch, lr: o.lr, evalEvery: o.steps };
+        const r = await searchConvRnn(engine, { algo: o.algo, trials: o.trials, seed: o.seed, out: o.out, train, times: o.times, log: (m) => console.log(m) });
+        console.log(`best val accuracy ${(100 * r.bestAccuracy).toFixed(1)} %; model written to ${r.bestModel} (train it with: convrnn train --model ${r.bestModel})`);
       } finally { engine.close(); }
     });
   cmd.command('params').description('trainable/frozen parameter counts from the declared shapes')
