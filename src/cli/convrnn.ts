@@ -28,13 +28,14 @@ export function convrnnCommand(): Command {
     .option('--lr <x>', 'learning rate', num, DEFAULT_TRAIN.lr)
     .option('--clip <x>', 'element-wise gradient clip (0: none)', num, DEFAULT_TRAIN.clip)
     .option('--times <n>', 'override the unroll length', int)
+    .option('--replay', 'capture the training step once and replay it (needs --optimizer sgd)')
     .option('--seed <n>', 'seed', (v) => Number(v), DEFAULT_TRAIN.seed)
     .option('--per-class <n>', 'synth-objects training images per class', int, DEFAULT_TRAIN.trainPerClass)
     .action(async (o) => {
       if (o.optimizer !== 'sgd' && o.optimizer !== 'adam') throw new InvalidArgumentError(`--optimizer ${o.optimizer}: sgd or adam`);
       let spec = loadModelSpec(o.model);
       if (o.times) spec = { ...spec, times: o.times, imageOff: Math.min(spec.imageOff, o.times) };
-      const cfg: ConvRnnTrainConfig = { ...DEFAULT_TRAIN, steps: o.steps, batchSize: o.batch, optimizer: o.optimizer, lr: o.lr, clip: o.clip,
+      const cfg: ConvRnnTrainConfig = { ...DEFAULT_TRAIN, steps: o.steps, batchSize: o.batch, optimizer: o.optimizer, lr: o.lr, clip: o.clip, replay: !!o.replay,
         seed: o.seed, trainPerClass: o.perClass, evalEvery: Math.max(1, Math.min(DEFAULT_TRAIN.evalEvery, o.steps)) };
       const engine = await Engine.create();
       try {

@@ -4,6 +4,7 @@
  * never win, `tf.image.resize_images(..., align_corners=True)` bilinear resizing (harbor and `residual_add`), and
  * `tf.contrib.layers.layer_norm` over H, W and C per example with per-channel γ, β.
  */
+import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../gpu/errors.js';
 import { conv2d } from '../ops/conv2d.js';
@@ -88,15 +89,26 @@ export function alignCornersGrid(n: number, inH: number, inW: number, outH: numb
   return g;
 }
 
+/**
+ * Grids by geometry, one set per engine, made once and kept: a captured unrolled step then uploads nothing
+ * (uploads inside a capture are refused).
+ */
+const GRIDS = new WeakMap<Engine, Map<string, Tensor>>();
+
+function gridFor(e: Engine, n: number, h: number, w: number, outH: number, outW: number): Tensor {
+  let byKey = GRIDS.get(e);
+  if (!byKey) { byKey = new Map(); GRIDS.set(e, byKey); }
+  const key = `${n},${h},${w},${outH},${outW}`;
+  let g = byKey.get(key);
+  if (!g) { g = e.tensor(alignCornersGrid(n, h, w, outH, outW), [n, outH, outW, 2]).keep(); byKey.set(key, g); }
+  return g;
+}
+
 /** Resizes x [N, C, H, W] to [N, C, outH, outW] as TF1 bilinear with align_corners; a same-size input is returned as is. */
 export function resizeAlignCorners(x: Tensor, outH: number, outW: number): Tensor {
   const [n, , h, w] = x.shape;
   if (h === outH && w === outW) return x;
-  const e = x.engine;
-  const grid = e.tensor(alignCornersGrid(n, h, w, outH, outW), [n, outH, outW, 2]);
-  const y = gridSample(x, grid, { alignCorners: true });
-  grid.dispose();
-  return y;
+  return gridSample(x, gridFor(x.engine, n, h, w, outH, outW), { alignCorners: true });
 }
 
 /**

@@ -40,10 +40,15 @@ export interface ConvRnnTrainConfig {
   valPerClass: number;
   /** Validate every this many steps (and at the end). */
   evalEvery: number;
+  /**
+   * Capture the unrolled training step once and replay it (no op, tape or allocation work per step). SGD only:
+   * Adam's bias correction depends on the step count, which a captured dispatch would freeze.
+   */
+  replay: boolean;
 }
 
 export const DEFAULT_TRAIN: ConvRnnTrainConfig = {
-  steps: 200, batchSize: 16, optimizer: 'adam', lr: 2e-3, momentum: 0.9, clip: 0, seed: 0, trainPerClass: 40, valPerClass: 10, evalEvery: 50,
+  steps: 200, batchSize: 16, optimizer: 'adam', lr: 2e-3, momentum: 0.9, clip: 0, seed: 0, trainPerClass: 40, valPerClass: 10, evalEvery: 50, replay: false,
 };
 
 export interface ConvRnnTrainResult { losses: number[]; valAccuracy: number; model: ConvRnn; evals: { step: number; valAccuracy: number }[] }
@@ -72,11 +77,10 @@ function optimizers(model: ConvRnn, cfg: ConvRnnTrainConfig): Optimizer[] {
     : new Adam(ps, { lr: cfg.lr, weightDecay }));
 }
 
-function toInput(engine: Engine, images: Float32Array, shape: readonly number[], spec: ModelSpec): Tensor {
+function checkInput(shape: readonly number[], spec: ModelSpec): void {
   if (shape[1] !== spec.input.channels || shape[2] !== spec.input.size) {
     throw new ConfigError(`model ${spec.name} wants ${spec.input.channels}×${spec.input.size}² input, the data is ${shape[1]}×${shape[2]}²`);
   }
-  return engine.tensor(images, shape);
 }
 
 /** Top-1 accuracy of the last-step logits over a dataset. */
@@ -90,7 +94,8 @@ export async function evaluateConvRnn(engine: Engine, model: ConvRnn, data: Data
     for (let i = 0; i < Math.ceil(data.size / batchSize); i++) {
       const b = await loader.next();
       const logits = await engine.scopeAsync(async () => engine.noGrad(() => {
-        const x = toInput(engine, b.images, b.shape, spec);
+        checkInput(b.shape, spec);
+        const x = engine.tensor(b.images, b.shape);
         return unroll(model, movieFrames(x, spec.times, spec.imageOff, spec.blank)).logits;
       }).read());
       const k = logits.length / b.labels.length;
@@ -107,6 +112,7 @@ export async function evaluateConvRnn(engine: Engine, model: ConvRnn, data: Data
 export async function trainConvRnn(engine: Engine, spec: ModelSpec, cfg: ConvRnnTrainConfig,
   opts: { out?: string; log?: (m: string) => void } = {}): Promise<ConvRnnTrainResult> {
   const log = opts.log ?? (() => {});
+  if (cfg.replay && cfg.optimizer !== 'sgd') throw new ConfigError('convrnn train: replay needs optimizer sgd (Adam\'s bias correction changes every step, a captured step would freeze it)');
   const train = new SynthObjects({ split: 'train', perClass: cfg.trainPerClass, seed: cfg.seed, imageSize: spec.input.size });
   const val = new SynthObjects({ split: 'val', perClass: cfg.valPerClass, seed: cfg.seed, imageSize: spec.input.size });
   const model = new ConvRnn(engine, withClasses(spec, train.numClasses), cfg.seed);
@@ -114,35 +120,50 @@ export async function trainConvRnn(engine: Engine, spec: ModelSpec, cfg: ConvRnn
   const loader = new DataLoader(train, { batchSize: cfg.batchSize, seed: cfg.seed, dropLast: true });
   const losses: number[] = [];
   const evals: { step: number; valAccuracy: number }[] = [];
-  try {
-    for (let step = 1; step <= cfg.steps; step++) {
-      const b = await loader.next();
-      const loss = await engine.scopeAsync(async () => {
-        const x = toInput(engine, b.images, b.shape, model.spec);
-        const { logits } = unroll(model, movieFrames(x, model.spec.times, model.spec.imageOff, model.spec.blank));
-        const l = crossEntropy(logits, engine.tensor(b.labels, [b.labels.length], 'i32'));
-        for (const o of opt) o.zeroGrad();
-        engine.backward(l);
-        if (cfg.clip > 0) {
-          for (const p of model.trainableParameters()) {
-            if (!p.grad) continue;
-            const c = clamp(p.grad, -cfg.clip, cfg.clip).keep();
-            p.grad.dispose();
-            p.grad = c;
-          }
-        }
-        for (const o of opt) o.step();
-        return l.item();
-      });
-      if (!Number.isFinite(loss)) throw new NonFiniteLossError(`convrnn train: loss is ${loss} at step ${step} (lower --lr or set --clip)`);
-      losses.push(loss);
-      if (step % cfg.evalEvery === 0 || step === cfg.steps) {
-        const acc = await evaluateConvRnn(engine, model, val, cfg.batchSize);
-        evals.push({ step, valAccuracy: acc });
-        log(`step ${step}/${cfg.steps}  loss ${loss.toFixed(4)}  val acc ${(100 * acc).toFixed(1)} %`);
+  const spec2 = model.spec;
+  const x = engine.empty([cfg.batchSize, spec2.input.channels, spec2.input.size, spec2.input.size], 'f32', 'convrnn input').keep();
+  const y = engine.empty([cfg.batchSize], 'i32', 'convrnn labels').keep();
+  const step = () => engine.scope(() => {
+    const { logits } = unroll(model, movieFrames(x, spec2.times, spec2.imageOff, spec2.blank));
+    const l = crossEntropy(logits, y);
+    for (const o of opt) o.zeroGrad();
+    engine.backward(l);
+    if (cfg.clip > 0) {
+      for (const p of model.trainableParameters()) {
+        if (!p.grad) continue;
+        const c = clamp(p.grad, -cfg.clip, cfg.clip).keep();
+        p.grad.dispose();
+        p.grad = c;
       }
     }
-  } finally { await loader.close(); }
+    for (const o of opt) o.step();
+    return l;
+  });
+  // Step 1 runs eagerly (it creates the optimiser state); step 2 is captured; later steps replay it.
+  let captured: { step: { replay(): void; dispose(): void }; result: Tensor } | null = null;
+  try {
+    for (let s = 1; s <= cfg.steps; s++) {
+      const b = await loader.next();
+      checkInput(b.shape, spec2);
+      x.write(b.images);
+      y.write(b.labels);
+      let l: Tensor;
+      if (captured) { captured.step.replay(); l = captured.result; } else if (cfg.replay && s === 2) { captured = engine.capture(step); l = captured.result; } else l = step();
+      const loss = await l.item();
+      if (l !== captured?.result) l.dispose();
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError(`convrnn train: loss is ${loss} at step ${s} (lower --lr or set --clip)`);
+      losses.push(loss);
+      if (s % cfg.evalEvery === 0 || s === cfg.steps) {
+        const acc = await evaluateConvRnn(engine, model, val, cfg.batchSize);
+        evals.push({ step: s, valAccuracy: acc });
+        log(`step ${s}/${cfg.steps}  loss ${loss.toFixed(4)}  val acc ${(100 * acc).toFixed(1)} %`);
+      }
+    }
+  } finally {
+    await loader.close();
+    if (captured) { captured.step.dispose(); captured.result.dispose(); }
+    x.dispose(); y.dispose();
+  }
   const valAccuracy = evals.at(-1)?.valAccuracy ?? 0;
   if (opts.out) {
     mkdirSync(opts.out, { recursive: true });

@@ -23,6 +23,17 @@ describe('convrnn training', () => {
     r.model.dispose();
   }, 120_000);
 
+  it('the captured, replayed training step gives the losses eager steps give', async () => {
+    const spec = { ...presetModel('median_small_fb'), times: 3, imageOff: 2 };
+    const cfg = { ...DEFAULT_TRAIN, steps: 4, batchSize: 4, trainPerClass: 1, valPerClass: 1, evalEvery: 4, lr: 0.05, clip: 0.5, optimizer: 'sgd' as const };
+    const eager = await trainConvRnn(eng(), spec, { ...cfg, replay: false });
+    const replayed = await trainConvRnn(eng(), spec, { ...cfg, replay: true });
+    eager.model.dispose(); replayed.model.dispose();
+    replayed.losses.forEach((l, i) => expect(l, `step ${i + 1}`).toBeCloseTo(eager.losses[i], 5));
+    expect(new Set(replayed.losses).size).toBeGreaterThan(1);
+    await expect(trainConvRnn(eng(), spec, { ...cfg, optimizer: 'adam', replay: true })).rejects.toThrow(/replay needs optimizer sgd/);
+  }, 120_000);
+
   it('model files: a written preset loads back; bad files name the file and field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'convrnn-'));
     const good = join(dir, 'm.json');
