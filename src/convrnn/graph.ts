@@ -157,6 +157,17 @@ export function countParameters(spec: ModelSpec): { trainable: number; frozen: n
   return { trainable: countOf(decls, true), frozen: countOf(decls, false) };
 }
 
+/**
+ * Our parameter name → the authors' TF variable name (under `tnn_model/`; HWIO and the other layouts: params.ts
+ * `tfShape`). A non-RGC node's `pre.weight` stacks the authors' per-input blocks (`weights_basenet` for the ff input,
+ * then `weights_0`, `weights_1`, … in harbor order) on its input-channel axis.
+ */
+export function tfNameMap(spec: ModelSpec): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of planModel(spec).values()) for (const d of p.decls) out.set(`${p.spec.name}.${d.name}`, d.tf);
+  return out;
+}
+
 /** One node: its pre-memory tensors and its cell (or memory) as children named `pre…`, `cell`, `memory_decay`. */
 export class ConvRnnNode extends DeclaredModule {
   readonly cell: Cell | null;
@@ -225,13 +236,6 @@ export class ConvRnn extends Module {
   /** Each parameter with its L2 decay. */
   decays(): [Tensor, number][] {
     return this.nodes.flatMap((n) => [n, ...(n.cell ? [n.cell] : [])].flatMap((m) => m.decays()));
-  }
-
-  /** Our parameter name → the authors' TF variable name (layouts: see params.ts `tfShape`). */
-  tfNames(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const p of this.plans.values()) for (const d of p.decls) out.set(`${p.spec.name}.${d.name}`, d.tf);
-    return out;
   }
 }
 

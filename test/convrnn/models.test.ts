@@ -2,7 +2,7 @@
 // model_func in TF gives rgc_shallow 23,956,840, lstm_shallow 21,126,248, simplernn_shallow 6,272,872 and
 // rgc_intermediate 15,445,800 trainable parameters, plus 3–4 frozen memory_decay scalars.
 import { describe, expect, it } from 'vitest';
-import { countParameters, planModel } from '../../src/convrnn/graph.js';
+import { countParameters, planModel, tfNameMap } from '../../src/convrnn/graph.js';
 import { presetModel, withClasses } from '../../src/convrnn/models.js';
 import { modelSpecSchema } from '../../src/convrnn/spec.js';
 import { ConfigError } from '../../src/train/config.js';
@@ -35,6 +35,15 @@ describe('released conv-RNN models', () => {
     expect(conv4.decls.find((d) => d.name === 'cell.out.tau.depthwise.weight')!.shape).toEqual([64, 1, 4, 4]);
     // The median cell's direct 3×3 input_to_out is not clamped.
     expect(conv4.decls.find((d) => d.name === 'cell.out.input_to_out.weight')!.shape).toEqual([64, 64, 3, 3]);
+  });
+
+  it('maps every rgc_shallow tensor to the authors\' TF variable name', () => {
+    const m = tfNameMap(presetModel('rgc_shallow'));
+    expect(m.get('conv3.cell.cell.tau.weight')).toBe('conv3/ReciprocalGateCell/cell/tau/weights');
+    expect(m.get('conv3.cell.out.residual_to_out_gate.weight')).toBe('conv3/ReciprocalGateCell/out/residual_to_out_gate/weights');
+    expect(m.get('conv1.pre.weight')).toBe('conv1/weights_basenet');
+    expect(m.get('conv1.memory_decay')).toBe('conv1/memory_decay');
+    expect(new Set(m.values()).size).toBe(m.size);
   });
 
   it('SAME max-pool 2×2/2 takes 7 to 4 and the shallow readout sees 4×4', () => {

@@ -4,9 +4,7 @@
  * Convolution units (full or depthwise-separable, TF 'SAME', optional kernel clamping) are declared here once
  * for every cell.
  */
-import type { Engine } from '../../engine.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { Initializer } from '../../nn/init.js';
 import { add } from '../../ops/elementwise.js';
 import { DeclaredModule, type InitSpec, type ParamDecl } from '../params.js';
 import { tfConv2d } from '../tf-ops.js';
@@ -25,8 +23,6 @@ export abstract class Cell extends DeclaredModule {
 
   zeroState(n: number): Tensor[] { return this.stateShapes().map((s) => this.engine.zeros([n, ...s])); }
 }
-
-export type CellFactory = (engine: Engine, ini: Initializer, path: string) => Cell;
 
 /** A conv unit: full k×k, or depthwise k×k (SAME) then pointwise 1×1, each with or without a bias. */
 export interface ConvUnit {
