@@ -28,10 +28,11 @@ import { benches as wait } from './wait.bench.js';
 import { benches as trainStep } from './train-step.bench.js';
 import { benches as startup } from './startup.bench.js';
 import { benches as reconstruct } from './reconstruct.bench.js';
+import { benches as convrnn } from './convrnn.bench.js';
 
 const ALL: Bench[] = [
   ...dispatch, ...elementwise, ...reduce, ...batchnorm, ...gatedResidual, ...gridSample, ...fft, ...matmul, ...conv2d,
-  ...grcl, ...wait, ...trainStep, ...reconstruct, ...startup,
+  ...grcl, ...wait, ...trainStep, ...convrnn, ...reconstruct, ...startup,
 ];
 
 async function main(): Promise<number> {

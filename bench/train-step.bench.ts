@@ -69,7 +69,7 @@ export function grcnnSmall(ctx: EngineContext, replay = false): TrainSetup {
   return trainSetup(ctx.engine, 'grcnn-small', new GRCNN(ctx.engine, cfg), [batch, cfg.inChannels, side, side], cfg.numClasses, replay);
 }
 
-async function measureSteps(ctx: EngineContext, s: TrainSetup): Promise<Row> {
+export async function measureSteps(ctx: EngineContext, s: TrainSetup): Promise<Row> {
   const e = ctx.engine;
   const c = e.runtime.counters;
   await warmUp(ctx.opts.warmup, async () => {

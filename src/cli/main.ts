@@ -6,6 +6,7 @@ import { evalCommand, trainCommand } from './train.js';
 import { corruptCommand } from './corrupt.js';
 import { reconstructCommand } from './reconstruct.js';
 import { cotrainCommand } from './cotrain.js';
+import { convrnnCommand } from './convrnn.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const nums = (v: string) => list(v).map((s) => {
@@ -107,6 +108,8 @@ program.command('cotrain').description('neural co-training protocol (synth-objec
   .option('--seeds <n>', 'number of seeds', int)
   .option('--no-progress', 'no per-epoch lines')
   .action((o) => cotrainCommand({ config: o.config, out: o.out, seeds: o.seeds, progress: o.progress }));
+
+program.addCommand(convrnnCommand());
 
 program.parseAsync().catch((e: unknown) => {
   // The one place errors reach the user: one line naming the file, field or tensor; the stack only with --debug.

@@ -1,0 +1,74 @@
+/** `convrnn train | search | params`: train a conv-RNN preset or model file on synth-objects, search architectures, count parameters. */
+import { Command, InvalidArgumentError } from 'commander';
+import { Engine } from '../engine.js';
+import { countParameters } from '../convrnn/graph.js';
+import { MODEL_NAMES } from '../convrnn/models.js';
+import { searchConvRnn, SEARCH_TRAIN_DEFAULT } from '../convrnn/search/convrnn-space.js';
+import { DEFAULT_TRAIN, loadModelSpec, trainConvRnn, type ConvRnnTrainConfig } from '../convrnn/train.js';
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`'${v}' is not a positive integer`);
+  return n;
+};
+const num = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${v}' is not a non-negative number`);
+  return n;
+};
+
+export function convrnnCommand(): Command {
+  const cmd = new Command('convrnn').description('conv-RNNs (Nayebi et al. 2018): reciprocal gated cells, feedback, unrolled time');
+  cmd.command('train').description('train a conv-RNN on synth-objects-64 (loss on the last step, BPTT)')
+    .option('-m, --model <name|file.json>', `preset (${MODEL_NAMES.join(', ')}) or model file`, 'rgc_small_fb')
+    .option('-o, --out <dir>', 'run folder (model.json, result.json)', 'runs/convrnn')
+    .option('--steps <n>', 'training steps', int, DEFAULT_TRAIN.steps)
+    .option('--batch <n>', 'batch size', int, DEFAULT_TRAIN.batchSize)
+    .option('--optimizer <sgd|adam>', 'optimiser (sgd: Nesterov momentum 0.9)', DEFAULT_TRAIN.optimizer)
+    .option('--lr <x>', 'learning rate', num, DEFAULT_TRAIN.lr)
+    .option('--clip <x>', 'element-wise gradient clip (0: none)', num, DEFAULT_TRAIN.clip)
+    .option('--times <n>', 'override the unroll length', int)
+    .option('--replay', 'capture the training step once and replay it (needs --optimizer sgd)')
+    .option('--seed <n>', 'seed', (v) => Number(v), DEFAULT_TRAIN.seed)
+    .option('--per-class <n>', 'synth-objects training images per class', int, DEFAULT_TRAIN.trainPerClass)
+    .action(async (o) => {
+      if (o.optimizer !== 'sgd' && o.optimizer !== 'adam') throw new InvalidArgumentError(`--optimizer ${o.optimizer}: sgd or adam`);
+      let spec = loadModelSpec(o.model);
+      if (o.times) spec = { ...spec, times: o.times, imageOff: Math.min(spec.imageOff, o.times) };
+      const cfg: ConvRnnTrainConfig = { ...DEFAULT_TRAIN, steps: o.steps, batchSize: o.batch, optimizer: o.optimizer, lr: o.lr, clip: o.clip, replay: !!o.replay,
+        seed: o.seed, trainPerClass: o.perClass, evalEvery: Math.max(1, Math.min(DEFAULT_TRAIN.evalEvery, o.steps)) };
+      const engine = await Engine.create();
+      try {
+        console.log(`cortexgpu convrnn train: ${spec.name} (${countParameters(spec).trainable.toLocaleString('en')} parameters as declared), ${engine.adapterName} → ${o.out}`);
+        const r = await trainConvRnn(engine, spec, cfg, { out: o.out, log: (m) => console.log(m) });
+        console.log(`val accuracy ${(100 * r.valAccuracy).toFixed(1)} % after ${cfg.steps} steps`);
+      } finally { engine.close(); }
+    });
+  cmd.command('search').description('architecture search over RGC switches and feedback (each trial trains the small model for a fixed budget)')
+    .option('--algo <tpe|random>', 'search algorithm', 'tpe')
+    .option('--trials <n>', 'trials in all (a rerun with the same --out resumes)', int, 12)
+    .option('--steps <n>', 'training steps per trial', int, SEARCH_TRAIN_DEFAULT.steps)
+    .option('--batch <n>', 'batch size', int, SEARCH_TRAIN_DEFAULT.batchSize)
+    .option('--lr <x>', 'learning rate (Adam)', num, SEARCH_TRAIN_DEFAULT.lr)
+    .option('--times <n>', 'unroll length of every trial', int)
+    .option('--seed <n>', 'seed', (v) => Number(v), 0)
+    .option('-o, --out <dir>', 'search folder (trials.jsonl, results.md, best-model.json)', 'runs/convrnn-search')
+    .action(async (o) => {
+      if (o.algo !== 'tpe' && o.algo !== 'random') throw new InvalidArgumentError(`--algo ${o.algo}: tpe or random`);
+      const engine = await Engine.create();
+      try {
+        const train = { ...SEARCH_TRAIN_DEFAULT, steps: o.steps, batchSize: o.batch, lr: o.lr, evalEvery: o.steps };
+        const r = await searchConvRnn(engine, { algo: o.algo, trials: o.trials, seed: o.seed, out: o.out, train, times: o.times, log: (m) => console.log(m) });
+        console.log(`best val accuracy ${(100 * r.bestAccuracy).toFixed(1)} %; model written to ${r.bestModel} (train it with: convrnn train --model ${r.bestModel})`);
+      } finally { engine.close(); }
+    });
+  cmd.command('params').description('trainable/frozen parameter counts from the declared shapes')
+    .argument('[models...]', 'presets or model files', MODEL_NAMES)
+    .action((models: string[]) => {
+      for (const m of models) {
+        const c = countParameters(loadModelSpec(m));
+        console.log(`${m.padEnd(20)} ${c.trainable.toLocaleString('en').padStart(12)} trainable  ${c.frozen} frozen`);
+      }
+    });
+  return cmd;
+}
