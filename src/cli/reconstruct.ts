@@ -61,7 +61,7 @@ export interface ReconstructArgs {
 
 interface NamedModel { name: string; model: Layer; channels: number }
 
-function loadWeights(path: string, model: Layer, mtlSplit: number): void {
+export function loadWeights(path: string, model: Layer, mtlSplit: number): void {
   const { tensors, metadata } = readSafetensors(path);
   const state = new Map<string, HostTensor>();
   for (const [k, v] of tensors) {
