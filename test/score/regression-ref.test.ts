@@ -1,26 +1,11 @@
 /** The f64 references of PLS, ridge, linear regression and PCA against scikit-learn 1.2 (tools/gen-score-fixtures.py). */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { plsFitRef, linearPredictRef } from '../../src/ref/pls.js';
 import { ridgeFitRef } from '../../src/ref/ridge.js';
 import { pcaFitRef } from '../../src/ref/pca.js';
 import { pinv, symmetricEigen, matmulF64 } from '../../src/score/linalg.js';
 import { expectClose } from '../helpers/close.js';
-
-export interface RegressionCase {
-  name: string; n: number; m: number; p: number; q: number; components: number; pca_components: number;
-  x: number[]; y: number[]; pls: number[]; ridge: number[]; linear: number[]; pca: number[]; pca_variance: number[];
-}
-export const fixture = JSON.parse(readFileSync(new URL('../fixtures/score.json', import.meta.url), 'utf8'));
-export const cases = fixture.cases as RegressionCase[];
-
-/** 1e-4 relative to each value, with an absolute floor of 1e-4 × the RMS of the expected values. */
-export function relTol(expected: number[]): { rtol: number; atol: number } {
-  const rms = Math.sqrt(expected.reduce((s, v) => s + v * v, 0) / expected.length);
-  return { rtol: 1e-4, atol: 1e-4 * rms };
-}
-
-export const split = (c: RegressionCase) => ({ train: Float64Array.from(c.x.slice(0, c.n * c.p)), test: Float64Array.from(c.x.slice(c.n * c.p)) });
+import { cases, relTol, split } from './fixture.js';
 
 describe('linalg', () => {
   it('symmetricEigen reconstructs A = V Λ Vᵀ with orthonormal V', () => {

@@ -1,0 +1,178 @@
+/**
+ * The regressions Brain-Score maps activations to neurons with, on the GPU: every product with the data
+ * (centring, XᵀY, power-method mat-vecs, deflation, Gram matrices, predictions) is the engine's matmul in f32; the
+ * tiny systems (PLS's 25×25 (PᵀW)⁺, ridge's Cholesky, PCA's eigen-decomposition) are solved in f64 on the CPU
+ * from matrices formed on centred data, so f32 rounding does not meet an uncentred mean. References: src/ref/.
+ */
+import type { Engine } from '../engine.js';
+import { ShapeError } from '../gpu/errors.js';
+import { abs, add, addScalar, div, mul, scale, sqrt, sub } from '../ops/elementwise.js';
+import { matmul } from '../ops/matmul.js';
+import { slice } from '../ops/movement.js';
+import { max, mean } from '../ops/reduce.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { gramSolve, plsCoef, symmetricEigen } from './linalg.js';
+
+/** A fitted affine map on the GPU: predictions (X − x̄)·coef + ȳ. Dispose when done. */
+export class LinearMap {
+  constructor(readonly xMean: Tensor, readonly coef: Tensor, readonly yMean: Tensor | null) {
+    xMean.keep(); coef.keep(); yMean?.keep();
+  }
+  get features(): number { return this.coef.shape[0]; }
+  get targets(): number { return this.coef.shape[1]; }
+
+  apply(x: Tensor): Tensor {
+    if (x.rank !== 2 || x.shape[1] !== this.features) throw new ShapeError(`predict: input ${x.describe()} is not [·, ${this.features}]`);
+    return x.engine.scope(() => {
+      const y = matmul(sub(x, this.xMean), this.coef);
+      return this.yMean ? add(y, this.yMean) : y;
+    });
+  }
+
+  dispose(): void { this.xMean.dispose(); this.coef.dispose(); this.yMean?.dispose(); }
+}
+
+function checkXY(op: string, x: Tensor, y: Tensor | null): void {
+  if (x.rank !== 2) throw new ShapeError(`${op}: X ${x.describe()} is not [samples, features]`);
+  if (y && (y.rank !== 2 || y.shape[0] !== x.shape[0])) throw new ShapeError(`${op}: Y ${y.describe()} is not [${x.shape[0]}, targets]`);
+}
+
+const read64 = async (t: Tensor) => Float64Array.from(await t.read());
+const dot = (a: Tensor, b: Tensor) => matmul(a, b, { transA: true });
+const F64_EPS = 2 ** -52;
+
+export interface PlsOptions { components?: number; maxIter?: number; tol?: number }
+
+/**
+ * scikit-learn's `PLSRegression(components, scale=False)` (NIPALS; see src/ref/pls.ts for the steps). One scalar
+ * comes back per power-method iteration (the convergence test), three short vectors per component.
+ */
+export async function plsFit(x: Tensor, y: Tensor, opts: PlsOptions = {}): Promise<LinearMap> {
+  checkXY('pls', x, y);
+  const e = x.engine;
+  const p = x.shape[1], q = y.shape[1];
+  const A = opts.components ?? 25, maxIter = opts.maxIter ?? 500, tol = opts.tol ?? 1e-6;
+  if (!(Number.isInteger(A) && A >= 1 && A <= p)) throw new ShapeError(`pls: components ${A} not in [1, ${p}] (features)`);
+  const W = new Float64Array(p * A), P = new Float64Array(p * A), Q = new Float64Array(q * A);
+  return e.scopeAsync(async () => {
+    const xMean = mean(x, 0, true), yMean = mean(y, 0, true);
+    let Xk = sub(x, xMean).keep(), Yk = sub(y, yMean).keep();
+    try {
+      for (let k = 0; k < A; k++) {
+        const done = await e.scopeAsync(async () => {
+          const colMax = await read64(max(abs(Yk), 0));
+          // Y columns already explained to f32 resolution are zeroed, as sklearn zeroes those below 10·eps.
+          const f32Eps = 2 ** -23 * Math.max(...colMax, 0);
+          const keepCols = Float32Array.from(colMax, (v) => (v < 10 * f32Eps ? 0 : 1));
+          if (keepCols.some((v) => v === 0)) { const nY = mul(Yk, e.tensor(keepCols, [1, q])).keep(); Yk.dispose(); Yk = nY; }
+          const start = keepCols.indexOf(1);
+          if (start < 0) return true;
+          let ys = slice(Yk, 1, start, start + 1);
+          let xw = e.zeros([p, 1]);
+          let old = e.full([p, 1], 100);
+          for (let it = 0; it < maxIter; it++) {
+            const [nxw, nys, diff] = e.scope(() => {
+              let w = div(matmul(Xk, ys, { transA: true }), dot(ys, ys));
+              w = div(w, addScalar(sqrt(dot(w, w)), F64_EPS));
+              const xs = matmul(Xk, w);
+              const yw = div(matmul(Yk, xs, { transA: true }), dot(xs, xs));
+              const s = div(matmul(Yk, yw), addScalar(dot(yw, yw), F64_EPS));
+              const d = sub(w, old);
+              return [w, s, dot(d, d)] as const;
+            });
+            xw.dispose(); ys.dispose();
+            xw = nxw; ys = nys;
+            if (q === 1 || (await diff.item()) < tol) break;
+            old.dispose();
+            old = xw.view(xw.shape);
+          }
+          const w = await read64(xw);
+          let big = 0;
+          for (let j = 1; j < p; j++) if (Math.abs(w[j]) > Math.abs(w[big])) big = j;
+          const xwf = scale(xw, Math.sign(w[big]));
+          const xs = matmul(Xk, xwf);
+          const xx = dot(xs, xs);
+          const xl = div(matmul(Xk, xs, { transA: true }), xx);
+          const yl = div(matmul(Yk, xs, { transA: true }), xx);
+          const [wv, pv, qv] = await Promise.all([read64(xwf), read64(xl), read64(yl)]);
+          for (let j = 0; j < p; j++) { W[j * A + k] = wv[j]; P[j * A + k] = pv[j]; }
+          for (let j = 0; j < q; j++) Q[j * A + k] = qv[j];
+          const nX = sub(Xk, matmul(xs, xl, { transB: true })).keep();
+          const nY = sub(Yk, matmul(xs, yl, { transB: true })).keep();
+          Xk.dispose(); Yk.dispose();
+          Xk = nX; Yk = nY;
+          return false;
+        });
+        if (done) break;
+      }
+    } finally {
+      Xk.dispose(); Yk.dispose();
+    }
+    const coef = e.tensor(Float32Array.from(plsCoef(W, P, Q, p, q, A)), [p, q], 'f32', 'pls coef');
+    return new LinearMap(xMean, coef, yMean);
+  });
+}
+
+/** Centred X, its Gram matrix in the smaller dimension (XᵀX when features ≤ samples, else XXᵀ), read to f64. */
+async function centredGram(x: Tensor): Promise<{ xMean: Tensor; xc: Tensor; G: Float64Array; primal: boolean }> {
+  const [n, p] = x.shape;
+  const primal = p <= n;
+  const xMean = mean(x, 0, true);
+  const xc = sub(x, xMean);
+  const G = await read64(primal ? matmul(xc, xc, { transA: true }) : matmul(xc, xc, { transB: true }));
+  return { xMean, xc, G, primal };
+}
+
+/** scikit-learn `Ridge(alpha)` (α > 0) or `LinearRegression()` (α = 0, minimum-norm lstsq), with intercept. */
+export async function ridgeFit(x: Tensor, y: Tensor, alpha = 1): Promise<LinearMap> {
+  checkXY('ridge', x, y);
+  const e = x.engine;
+  const [n, p] = x.shape, q = y.shape[1];
+  return e.scopeAsync(async () => {
+    const { xMean, xc, G, primal } = await centredGram(x);
+    const yMean = mean(y, 0, true);
+    const yc = sub(y, yMean);
+    const d = primal ? p : n;
+    const rhs = primal ? await read64(matmul(xc, yc, { transA: true })) : await read64(yc);
+    const sol = e.tensor(Float32Array.from(gramSolve(G, rhs, d, q, alpha)), [d, q]);
+    const coef = primal ? sol : matmul(xc, sol, { transA: true });
+    return new LinearMap(xMean, coef, yMean);
+  });
+}
+
+/**
+ * scikit-learn `PCA(components)` with a full SVD and svd_flip signs (src/ref/pca.ts). Returns the projection
+ * (X − x̄)·Vₖᵀ as a LinearMap without intercept, and the explained variances.
+ */
+export async function pcaFit(x: Tensor, components: number): Promise<{ map: LinearMap; variance: Float64Array }> {
+  checkXY('pca', x, null);
+  const e = x.engine;
+  const [n, p] = x.shape;
+  const k = components;
+  if (!(Number.isInteger(k) && k >= 1 && k <= Math.min(n, p))) throw new ShapeError(`pca: ${k} components of ${x.describe()} (at most min(samples, features))`);
+  return e.scopeAsync(async () => {
+    const { xMean, xc, G, primal } = await centredGram(x);
+    const d = primal ? p : n;
+    const { values, vectors } = symmetricEigen(G, d);
+    const lead = new Float32Array(d * k);
+    for (let r = 0; r < d; r++) for (let c = 0; c < k; c++) lead[r * k + c] = vectors[r * d + c];
+    const V = e.tensor(lead, [d, k]);
+    const variance = Float64Array.from(values.slice(0, k), (v) => Math.max(v, 0) / (n - 1));
+    // U = X V (primal) decides the signs; in the dual form V holds U and the basis is Xᵀ U / σ.
+    const u = primal ? await read64(matmul(xc, V)) : Float64Array.from(lead);
+    const signs = new Float32Array(k);
+    for (let c = 0; c < k; c++) {
+      let big = 0;
+      for (let r = 1; r < n; r++) if (Math.abs(u[r * k + c]) > Math.abs(u[big * k + c])) big = r;
+      const sigma = Math.sqrt(Math.max(values[c], 0));
+      signs[c] = (u[big * k + c] < 0 ? -1 : 1) * (primal ? 1 : sigma > 0 ? 1 / sigma : 0);
+    }
+    const basis = mul(primal ? V : matmul(xc, V, { transA: true }), e.tensor(signs, [1, k]));
+    return { map: new LinearMap(xMean, basis, null), variance };
+  });
+}
+
+/** Uploads a row-major [rows, cols] host matrix. */
+export function hostMatrix(engine: Engine, data: ArrayLike<number>, rows: number, cols: number, name?: string): Tensor {
+  return engine.tensor(data instanceof Float32Array ? data : Float32Array.from(data), [rows, cols], 'f32', name);
+}
