@@ -6,9 +6,8 @@
  */
 import type { Engine } from '../engine.js';
 import { ShapeError } from '../gpu/errors.js';
-import { abs, add, addScalar, div, mul, scale, sqrt, sub } from '../ops/elementwise.js';
+import { abs, add, div, mul, sub } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
-import { slice } from '../ops/movement.js';
 import { max, mean } from '../ops/reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { gramSolve, plsCoef, symmetricEigen } from './linalg.js';
@@ -44,8 +43,9 @@ const F64_EPS = 2 ** -52;
 export interface PlsOptions { components?: number; maxIter?: number; tol?: number }
 
 /**
- * scikit-learn's `PLSRegression(components, scale=False)` (NIPALS; see src/ref/pls.ts for the steps). One scalar
- * comes back per power-method iteration (the convergence test), three short vectors per component.
+ * scikit-learn's `PLSRegression(components, scale=False)` (NIPALS; see src/ref/pls.ts for the steps). Per component
+ * the GPU forms XᵀY, XᵀX and YᵀY of the residuals and does the scores, loadings and deflation; the power method runs
+ * on those small matrices in f64 (lavapipe's per-dispatch cost made a GPU power loop 10× slower).
  */
 export async function plsFit(x: Tensor, y: Tensor, opts: PlsOptions = {}): Promise<LinearMap> {
   checkXY('pls', x, y);
@@ -67,34 +67,43 @@ export async function plsFit(x: Tensor, y: Tensor, opts: PlsOptions = {}): Promi
           if (keepCols.some((v) => v === 0)) { const nY = mul(Yk, e.tensor(keepCols, [1, q])).keep(); Yk.dispose(); Yk = nY; }
           const start = keepCols.indexOf(1);
           if (start < 0) return true;
-          let ys = slice(Yk, 1, start, start + 1);
-          let xw = e.zeros([p, 1]);
-          let old = e.full([p, 1], 100);
+          // The power method only ever multiplies by Xᵀ and Y: with C = XᵀY, G = XᵀX and H = YᵀY (formed on the GPU
+          // from the deflated, centred residuals) each of sklearn's steps is a small f64 product here:
+          // Xᵀy_s = C y_w / c and y_s·y_s = y_wᵀ H y_w / c² with c = y_w·y_w + eps; x_s·x_s = x_wᵀ G x_w.
+          const [C, G, H] = await Promise.all([read64(matmul(Xk, Yk, { transA: true })), read64(matmul(Xk, Xk, { transA: true })),
+            read64(matmul(Yk, Yk, { transA: true }))]);
+          let xty = Float64Array.from({ length: p }, (_, j) => C[j * q + start]);
+          let yy = H[start * q + start];
+          let w = new Float64Array(p);
+          let old = new Float64Array(p).fill(100);
           for (let it = 0; it < maxIter; it++) {
-            const [nxw, nys, diff] = e.scope(() => {
-              let w = div(matmul(Xk, ys, { transA: true }), dot(ys, ys));
-              w = div(w, addScalar(sqrt(dot(w, w)), F64_EPS));
-              const xs = matmul(Xk, w);
-              const yw = div(matmul(Yk, xs, { transA: true }), dot(xs, xs));
-              const s = div(matmul(Yk, yw), addScalar(dot(yw, yw), F64_EPS));
-              const d = sub(w, old);
-              return [w, s, dot(d, d)] as const;
-            });
-            xw.dispose(); ys.dispose();
-            xw = nxw; ys = nys;
-            if (q === 1 || (await diff.item()) < tol) break;
-            old.dispose();
-            old = xw.view(xw.shape);
+            w = xty.map((v) => v / yy);
+            const norm = Math.sqrt(w.reduce((acc, v) => acc + v * v, 0)) + F64_EPS;
+            for (let j = 0; j < p; j++) w[j] /= norm;
+            const gw = symv(G, w, p);
+            const xx = w.reduce((acc, v, j) => acc + v * gw[j], 0);
+            const yw = new Float64Array(q);
+            for (let j = 0; j < p; j++) { const v = w[j]; if (v !== 0) for (let t = 0; t < q; t++) yw[t] += C[j * q + t] * v; }
+            for (let t = 0; t < q; t++) yw[t] /= xx;
+            const c = yw.reduce((acc, v) => acc + v * v, 0) + F64_EPS;
+            const hy = symv(H, yw, q);
+            yy = yw.reduce((acc, v, t) => acc + v * hy[t], 0) / (c * c);
+            xty = new Float64Array(p);
+            for (let j = 0; j < p; j++) { let acc = 0; for (let t = 0; t < q; t++) acc += C[j * q + t] * yw[t]; xty[j] = acc / c; }
+            let diff = 0;
+            for (let j = 0; j < p; j++) diff += (w[j] - old[j]) ** 2;
+            if (diff < tol || q === 1) break;
+            old = w;
           }
-          const w = await read64(xw);
           let big = 0;
-          for (let j = 1; j < p; j++) if (Math.abs(w[j]) > Math.abs(w[big])) big = j;
-          const xwf = scale(xw, Math.sign(w[big]));
-          const xs = matmul(Xk, xwf);
+          for (let j = 1; j < p; j++) if (Math.abs(w[big]) < Math.abs(w[j])) big = j;
+          const sign = Math.sign(w[big]);
+          const xw = e.tensor(Float32Array.from(w, (v) => v * sign), [p, 1]);
+          const xs = matmul(Xk, xw);
           const xx = dot(xs, xs);
           const xl = div(matmul(Xk, xs, { transA: true }), xx);
           const yl = div(matmul(Yk, xs, { transA: true }), xx);
-          const [wv, pv, qv] = await Promise.all([read64(xwf), read64(xl), read64(yl)]);
+          const [wv, pv, qv] = await Promise.all([read64(xw), read64(xl), read64(yl)]);
           for (let j = 0; j < p; j++) { W[j * A + k] = wv[j]; P[j * A + k] = pv[j]; }
           for (let j = 0; j < q; j++) Q[j * A + k] = qv[j];
           const nX = sub(Xk, matmul(xs, xl, { transB: true })).keep();
@@ -111,6 +120,13 @@ export async function plsFit(x: Tensor, y: Tensor, opts: PlsOptions = {}): Promi
     const coef = e.tensor(Float32Array.from(plsCoef(W, P, Q, p, q, A)), [p, q], 'f32', 'pls coef');
     return new LinearMap(xMean, coef, yMean);
   });
+}
+
+/** A symmetric (or any square) row-major n×n matrix times a vector. */
+function symv(M: Float64Array, v: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) { let acc = 0; for (let j = 0; j < n; j++) acc += M[i * n + j] * v[j]; out[i] = acc; }
+  return out;
 }
 
 /** Centred X, its Gram matrix in the smaller dimension (XᵀX when features ≤ samples, else XXᵀ), read to f64. */
