@@ -50,7 +50,7 @@ export interface PlsOptions { components?: number; maxIter?: number; tol?: numbe
 export async function plsFit(x: Tensor, y: Tensor, opts: PlsOptions = {}): Promise<LinearMap> {
   checkXY('pls', x, y);
   const e = x.engine;
-  const p = x.shape[1], q = y.shape[1];
+  const [n, p] = x.shape, q = y.shape[1];
   const A = opts.components ?? 25, maxIter = opts.maxIter ?? 500, tol = opts.tol ?? 1e-6;
   if (!(Number.isInteger(A) && A >= 1 && A <= p)) throw new ShapeError(`pls: components ${A} not in [1, ${p}] (features)`);
   const W = new Float64Array(p * A), P = new Float64Array(p * A), Q = new Float64Array(q * A);
@@ -67,34 +67,7 @@ export async function plsFit(x: Tensor, y: Tensor, opts: PlsOptions = {}): Promi
           if (keepCols.some((v) => v === 0)) { const nY = mul(Yk, e.tensor(keepCols, [1, q])).keep(); Yk.dispose(); Yk = nY; }
           const start = keepCols.indexOf(1);
           if (start < 0) return true;
-          // The power method only ever multiplies by Xᵀ and Y: with C = XᵀY, G = XᵀX and H = YᵀY (formed on the GPU
-          // from the deflated, centred residuals) each of sklearn's steps is a small f64 product here:
-          // Xᵀy_s = C y_w / c and y_s·y_s = y_wᵀ H y_w / c² with c = y_w·y_w + eps; x_s·x_s = x_wᵀ G x_w.
-          const [C, G, H] = await Promise.all([read64(matmul(Xk, Yk, { transA: true })), read64(matmul(Xk, Xk, { transA: true })),
-            read64(matmul(Yk, Yk, { transA: true }))]);
-          let xty = Float64Array.from({ length: p }, (_, j) => C[j * q + start]);
-          let yy = H[start * q + start];
-          let w = new Float64Array(p);
-          let old = new Float64Array(p).fill(100);
-          for (let it = 0; it < maxIter; it++) {
-            w = xty.map((v) => v / yy);
-            const norm = Math.sqrt(w.reduce((acc, v) => acc + v * v, 0)) + F64_EPS;
-            for (let j = 0; j < p; j++) w[j] /= norm;
-            const gw = symv(G, w, p);
-            const xx = w.reduce((acc, v, j) => acc + v * gw[j], 0);
-            const yw = new Float64Array(q);
-            for (let j = 0; j < p; j++) { const v = w[j]; if (v !== 0) for (let t = 0; t < q; t++) yw[t] += C[j * q + t] * v; }
-            for (let t = 0; t < q; t++) yw[t] /= xx;
-            const c = yw.reduce((acc, v) => acc + v * v, 0) + F64_EPS;
-            const hy = symv(H, yw, q);
-            yy = yw.reduce((acc, v, t) => acc + v * hy[t], 0) / (c * c);
-            xty = new Float64Array(p);
-            for (let j = 0; j < p; j++) { let acc = 0; for (let t = 0; t < q; t++) acc += C[j * q + t] * yw[t]; xty[j] = acc / c; }
-            let diff = 0;
-            for (let j = 0; j < p; j++) diff += (w[j] - old[j]) ** 2;
-            if (diff < tol || q === 1) break;
-            old = w;
-          }
+          const w = p > n ? await powerDual(Xk, Yk, start, maxIter, tol) : await powerPrimal(Xk, Yk, start, maxIter, tol);
           let big = 0;
           for (let j = 1; j < p; j++) if (Math.abs(w[big]) < Math.abs(w[j])) big = j;
           const sign = Math.sign(w[big]);
@@ -120,6 +93,73 @@ export async function plsFit(x: Tensor, y: Tensor, opts: PlsOptions = {}): Promi
     const coef = e.tensor(Float32Array.from(plsCoef(W, P, Q, p, q, A)), [p, q], 'f32', 'pls coef');
     return new LinearMap(xMean, coef, yMean);
   });
+}
+
+/**
+ * sklearn's power method for the first PLS weight vector on small f64 matrices: with C = XᵀY, G = XᵀX and
+ * H = YᵀY (formed on the GPU from the deflated, centred residuals), Xᵀy_s = C y_w / c and
+ * y_s·y_s = y_wᵀ H y_w / c² with c = y_w·y_w + eps; x_s·x_s = x_wᵀ G x_w. For features ≤ samples.
+ */
+async function powerPrimal(Xk: Tensor, Yk: Tensor, start: number, maxIter: number, tol: number): Promise<Float64Array> {
+  const p = Xk.shape[1], q = Yk.shape[1];
+  const [C, G, H] = await Promise.all([read64(matmul(Xk, Yk, { transA: true })), read64(matmul(Xk, Xk, { transA: true })),
+    read64(matmul(Yk, Yk, { transA: true }))]);
+  let xty = Float64Array.from({ length: p }, (_, j) => C[j * q + start]);
+  let yy = H[start * q + start];
+  let w = new Float64Array(p);
+  let old = new Float64Array(p).fill(100);
+  for (let it = 0; it < maxIter; it++) {
+    w = xty.map((v) => v / yy);
+    const norm = Math.sqrt(w.reduce((acc, v) => acc + v * v, 0)) + F64_EPS;
+    for (let j = 0; j < p; j++) w[j] /= norm;
+    const gw = symv(G, w, p);
+    const xx = w.reduce((acc, v, j) => acc + v * gw[j], 0);
+    const yw = new Float64Array(q);
+    for (let j = 0; j < p; j++) { const v = w[j]; if (v !== 0) for (let t = 0; t < q; t++) yw[t] += C[j * q + t] * v; }
+    for (let t = 0; t < q; t++) yw[t] /= xx;
+    const c = yw.reduce((acc, v) => acc + v * v, 0) + F64_EPS;
+    const hy = symv(H, yw, q);
+    yy = yw.reduce((acc, v, t) => acc + v * hy[t], 0) / (c * c);
+    xty = new Float64Array(p);
+    for (let j = 0; j < p; j++) { let acc = 0; for (let t = 0; t < q; t++) acc += C[j * q + t] * yw[t]; xty[j] = acc / c; }
+    let diff = 0;
+    for (let j = 0; j < p; j++) diff += (w[j] - old[j]) ** 2;
+    if (diff < tol || q === 1) break;
+    old = w;
+  }
+  return w;
+}
+
+/**
+ * The same power method in the samples' space, for features > samples (a 16k-feature layer has a 1 GB XᵀX): with
+ * K = XXᵀ, x_w = Xᵀy_s/‖Xᵀy_s‖ gives x_s = K y_s/√(y_sᵀK y_s) and |Δx_w|² = 2 − 2 y_sᵀK y_s'/(‖·‖‖·‖'); only the
+ * final x_w = Xᵀy_s/‖Xᵀy_s‖ is formed, on the GPU. (sklearn's +eps in the norm, 2e-16 relative, is dropped.)
+ */
+async function powerDual(Xk: Tensor, Yk: Tensor, start: number, maxIter: number, tol: number): Promise<Float64Array> {
+  const n = Xk.shape[0], q = Yk.shape[1];
+  const [K, Y] = await Promise.all([read64(matmul(Xk, Xk, { transB: true })), read64(Yk)]);
+  let ys = Float64Array.from({ length: n }, (_, i) => Y[i * q + start]);
+  let prev: { ys: Float64Array; norm: number } | null = null;
+  let used = ys, usedNorm = 1;
+  for (let it = 0; it < maxIter; it++) {
+    const ky = symv(K, ys, n);
+    const norm = Math.sqrt(Math.max(ys.reduce((acc, v, i) => acc + v * ky[i], 0), 0));
+    const xs = ky.map((v) => v / norm);
+    const diff = prev ? 2 - (2 * prev.ys.reduce((acc, v, i) => acc + v * ky[i], 0)) / (norm * prev.norm) : Infinity;
+    const xx = xs.reduce((acc, v) => acc + v * v, 0);
+    const yw = new Float64Array(q);
+    for (let i = 0; i < n; i++) { const v = xs[i]; for (let t = 0; t < q; t++) yw[t] += Y[i * q + t] * v; }
+    for (let t = 0; t < q; t++) yw[t] /= xx;
+    const c = yw.reduce((acc, v) => acc + v * v, 0) + F64_EPS;
+    const next = new Float64Array(n);
+    for (let i = 0; i < n; i++) { let acc = 0; for (let t = 0; t < q; t++) acc += Y[i * q + t] * yw[t]; next[i] = acc / c; }
+    used = ys; usedNorm = norm;
+    if (diff < tol || q === 1) break;
+    prev = { ys, norm };
+    ys = next;
+  }
+  const e = Xk.engine;
+  return e.scopeAsync(async () => read64(matmul(Xk, e.tensor(Float32Array.from(used, (v) => v / usedNorm), [n, 1]), { transA: true })));
 }
 
 /** A symmetric (or any square) row-major n×n matrix times a vector. */
