@@ -64,6 +64,8 @@ export interface ScoreOptions extends MetricOptions {
   /** LayerPCA components (Brain-Score: 1000); layers with fewer features are left as they are. */
   pcaComponents?: number;
   splits?: number;
+  /** Train fraction of each split (Brain-Score: 0.9). */
+  trainSize?: number;
   seed?: number;
   form?: CeilingForm;
   batch?: number;
@@ -87,7 +89,7 @@ export async function scoreBenchmark(engine: Engine, model: ScoredModel, input: 
   if (!pub.length || !priv.length) throw new ShapeError(`${bench.def.id}: needs both public and private stimuli (${pub.length} / ${priv.length})`);
   const view = { size: input.size, channels: input.channels, modelDegrees: input.modelDegrees ?? MODEL_DEGREES };
   const shown = (idx: readonly number[]) => (i: number) => present(bench.stimulus(idx[i]), { ...view, stimulusDegrees: bench.def.degrees });
-  const splitOpts = { splits: o.splits ?? 10, seed: o.seed ?? 1 };
+  const splitOpts = { splits: o.splits ?? 10, trainSize: o.trainSize ?? 0.9, seed: o.seed ?? 1 };
 
   // LayerPCA: fitted per layer on the separate images, shown at the model's own field of view.
   const pcas = new Map<string, LinearMap>();
