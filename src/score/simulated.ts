@@ -25,6 +25,11 @@ export interface SimulatedOptions {
   size?: number;
 }
 
+/** Two stratification classes, as FreemanZiemba2013's texture_type (texture / noise): here texture / object. */
+function coarseType(imageType: string): string {
+  return imageType.startsWith('texture') ? 'texture' : 'object';
+}
+
 function privateEveryThird(labels: readonly string[]): boolean[] {
   const seen = new Map<string, number>();
   return labels.map((l) => { const k = seen.get(l) ?? 0; seen.set(l, k + 1); return k % 3 !== 2; });
@@ -35,7 +40,7 @@ export function simulatedV1(o: SimulatedOptions = {}): BenchmarkData {
   const n = o.stimuli ?? 120, size = o.size ?? 64, seed = o.seed ?? 0;
   const src = synthStimuli(seed, n, size);
   const sim = simV1({ seed, images: n, neurons: o.neuroids ?? 32, repeats: o.repetitions ?? 4, size, twoRepeatFraction: 0, ...src });
-  const labels = Array.from({ length: n }, (_, i) => src.imageType(i));
+  const labels = Array.from({ length: n }, (_, i) => coarseType(src.imageType(i)));
   const raw = Array.from({ length: n }, (_, i) => src.imageSource(i));
   return {
     def: BENCHMARKS.v1, labels, isPublic: privateEveryThird(labels),
@@ -56,7 +61,7 @@ export async function simulatedRegion(engine: Engine, generator: ScoredModel, in
   let labels: string[];
   if (key === 'v2') {
     const src = synthStimuli(seed, n, 64);
-    labels = Array.from({ length: n }, (_, i) => src.imageType(i));
+    labels = Array.from({ length: n }, (_, i) => coarseType(src.imageType(i)));
     stimulus = (i) => ({ data: src.imageSource(i).map((v) => Math.min(1, Math.max(0, v))), shape: [1, 64, 64] });
   } else {
     const objs = new SynthObjects({ split: 'test', seed: seed + 17, imageSize: 64, perClass: Math.ceil(n / 10) });
