@@ -7,6 +7,7 @@ import { corruptCommand } from './corrupt.js';
 import { reconstructCommand } from './reconstruct.js';
 import { cotrainCommand } from './cotrain.js';
 import { convrnnCommand } from './convrnn.js';
+import { scoreCommand } from './score.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const nums = (v: string) => list(v).map((s) => {
@@ -110,6 +111,17 @@ program.command('cotrain').description('neural co-training protocol (synth-objec
   .action((o) => cotrainCommand({ config: o.config, out: o.out, seeds: o.seeds, progress: o.progress }));
 
 program.addCommand(convrnnCommand());
+
+program.command('score').description('Brain-Score-style V1/V2/V4/IT scores on the built-in simulated benchmarks (layer commitment, ceilings, report)')
+  .requiredOption('--model <preset[:weights]>', 'grcnn55, grcnn-small, vgg19_bn, … optionally :checkpoint.safetensors')
+  .option('--benchmarks <list>', 'v1,v2,v4,it', list, ['v1', 'v2', 'v4', 'it'])
+  .option('-o, --out <dir>', 'report folder', 'runs/score')
+  .option('--stimuli <n>', 'stimuli per simulated benchmark', int)
+  .option('--splits <n>', 'cross-validation splits (10)', int)
+  .option('--train-size <x>', 'train fraction per split (0.9; each split needs a test stimulus per label)', num)
+  .option('--layers <list>', 'candidate layers (default: the model\'s blocks)', list)
+  .option('--form <explained-variance|r2-over-ceiling|ratio>', 'ceiled score form')
+  .action(async (o) => { await scoreCommand(o); });
 
 program.parseAsync().catch((e: unknown) => {
   // The one place errors reach the user: one line naming the file, field or tensor; the stack only with --debug.

@@ -381,7 +381,7 @@ function softplus(z: number): number {
 }
 
 /** Poisson quantile of u by walking the CDF from 0 in log space (no underflow at large λ). */
-function poissonInverse(lambda: number, u: number): number {
+export function poissonInverse(lambda: number, u: number): number {
   const logL = Math.log(lambda);
   let k = 0, logp = -lambda, cdf = Math.exp(logp);
   const kMax = lambda + 40 * Math.sqrt(lambda) + 40;

@@ -12,6 +12,8 @@ export interface CeilingOptions {
   /** Number of random half-splits (Brain-Score: 10). */
   splits?: number;
   seed?: number;
+  /** Explicit repetition orders, one per split (the first ⌊m/2⌋ recorded repeats form half A); overrides splits/seed. */
+  orders?: readonly (readonly number[])[];
 }
 
 export interface CeilingResult {
@@ -34,14 +36,14 @@ export function spearmanBrown(r: number): number {
  * NaN-masked repeats still get two non-empty halves. Images with fewer than two recorded repeats are left out.
  */
 export function splitHalfCeiling(resp: RepeatedResponses, opts: CeilingOptions = {}): CeilingResult {
-  const splits = opts.splits ?? 10;
+  const splits = opts.orders?.length ?? opts.splits ?? 10;
   const { reps, images, neurons, data } = resp;
   const perSplit: number[] = [];
   const perNeuron = new Float64Array(neurons);
   const a = new Float64Array(images), b = new Float64Array(images);
   const rs = new Float64Array(neurons);
   for (let s = 0; s < splits; s++) {
-    const order = permutation(reps, streamKey(opts.seed ?? 0, s));
+    const order = opts.orders?.[s] ?? permutation(reps, streamKey(opts.seed ?? 0, s));
     for (let k = 0; k < neurons; k++) {
       let n = 0;
       for (let i = 0; i < images; i++) {
