@@ -18,7 +18,11 @@ const schedule = z.discriminatedUnion('kind', [
 
 const data = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('synth-objects-64'), profile: z.enum(['ci', 'full']).default('ci'), perClass: z.number().int().positive().optional(),
-    valPerClass: z.number().int().positive().optional(), seed: z.number().int().nonnegative().default(0), hard: z.boolean().default(false) }).strict(),
+    valPerClass: z.number().int().positive().optional(), seed: z.number().int().nonnegative().default(0), hard: z.boolean().default(false),
+    /** Side in pixels (the canonical set is 64; other sizes scale pose and are a different, non-canonical set). */
+    imageSize: z.number().int().min(16).default(64),
+    /** RMS contrast range of figure and ground textures; unset = the canonical [.05, .2]. */
+    rms: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).refine(([lo, hi]) => hi >= lo, { message: 'needs lo ≤ hi' }).optional() }).strict(),
   z.object({ kind: z.literal('image-folder'), train: z.string(), val: z.string(), imageSize: z.number().int().positive().default(64),
     grayscale: z.boolean().default(true) }).strict(),
   z.object({ kind: z.literal('tiny-imagenet'), root: z.string(), imageSize: z.number().int().positive().default(64), grayscale: z.boolean().default(true) }).strict(),
@@ -66,6 +70,8 @@ export const trainConfigSchema = z.object({
     checkpointEvery: z.number().int().positive().default(50),
     maxSteps: z.number().int().positive().optional(),
     skipCorrupt: z.boolean().default(false),
+    /** Capture each batch shape's step once and replay it (src/train/step.ts); bit-identical to eager, faster. */
+    replay: z.boolean().default(true),
   }).strict().prefault({}),
 }).strict();
 

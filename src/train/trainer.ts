@@ -11,17 +11,14 @@ import { join } from 'node:path';
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { CortexError } from '../gpu/errors.js';
-import { DataLoader, type Batch } from '../data/loader.js';
+import { DataLoader } from '../data/loader.js';
 import { cutmixBatch } from '../data/cutmix.js';
 import { classToSuperclass } from '../data/superclasses.js';
-import { add, scale } from '../ops/elementwise.js';
-import { slice } from '../ops/movement.js';
-import { crossEntropy } from '../ops/softmax.js';
 import { RngStream } from '../util/rng-stream.js';
 import type { GRCNN } from '../models/grcnn.js';
 import type { TrainConfig } from './config.js';
 import { LrSchedule } from './schedule.js';
-import { jsdConsistency, superclassLoss } from './losses.js';
+import { TrainStep } from './step.js';
 import { loadCheckpoint, NonFiniteStateError, saveCheckpoint, saveWeights, type RunState } from './checkpoint.js';
 import { MetricsLog } from './metrics-log.js';
 import { lineChartSvg } from './plot.js';
@@ -44,7 +41,11 @@ export interface TrainOptions {
   log?: (msg: string) => void;
 }
 
-export interface TrainResult { steps: number; final: EvalResult; checkpoint: string; model: GRCNN }
+export interface TrainResult {
+  steps: number; final: EvalResult; checkpoint: string; model: GRCNN;
+  /** Steps run eagerly, captured and replayed (TrainStep). */
+  replayStats: { eager: number; captured: number; replayed: number };
+}
 
 export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? (() => {});
@@ -80,16 +81,15 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
     const perEpoch = loader.batchesPerEpoch;
     const totalSteps = Math.min(t.epochs * perEpoch, t.maxSteps ?? Infinity);
     let step = state.step;
-    let acc: Tensor | null = null;
-    let accSteps = 0;
+    const trainStep = new TrainStep(engine, model, optimizer, cfg, superOf && t.superclass ? { superOf, k: data.superclasses!.names.length } : null, t.replay);
+    let pending = 0;
     let lastLog = performance.now();
     let imagesSinceLog = 0;
     let lastGood = state.step;
 
     const checkLoss = async (epoch: number, lr: number): Promise<void> => {
-      if (!acc) return;
-      const value = (await acc.item()) / accSteps;
-      acc.dispose(); acc = null;
+      if (pending === 0) return;
+      const value = await trainStep.takeMean();
       if (!Number.isFinite(value)) {
         const bad = await firstNonFinite(model.namedParameters());
         throw new NonFiniteLossError(`step ${step}: training loss is ${value}${bad ? `; parameter '${bad}' holds non-finite values` : ''}; `
@@ -99,7 +99,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
       const ips = (imagesSinceLog * 1000) / Math.max(now - lastLog, 1);
       metrics.append({ step, epoch, loss: value, lr, imagesPerSec: ips });
       opts.onProgress?.({ step, totalSteps, epoch, loss: value, lr, imagesPerSec: ips });
-      lastLog = now; imagesSinceLog = 0; accSteps = 0;
+      lastLog = now; imagesSinceLog = 0; pending = 0;
     };
     const checkpoint = async (epoch: number) => {
       try {
@@ -118,19 +118,8 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
         const b = await loader.next();
         const lr = schedule.at(b.epoch);
         optimizer.lr = lr;
-        const loss = engine.scope(() => {
-          const x = engine.tensor(b.images, b.shape);
-          const l = stepLoss(engine, model, x, b, cfg, superOf, data.superclasses?.names.length ?? 0);
-          engine.backward(l);
-          optimizer.step();
-          optimizer.zeroGrad();
-          return l;
-        });
-        const sum: Tensor = acc ? add(acc, loss) : loss.view([]);
-        if (acc) (acc as Tensor).dispose();
-        loss.dispose();
-        acc = sum.keep();
-        accSteps++;
+        trainStep.run(b);
+        pending++;
         step++;
         imagesSinceLog += b.labels.length;
         const endOfEpoch = b.lastInEpoch || step === totalSteps;
@@ -146,38 +135,18 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
         if (wantCkpt) await checkpoint(b.epoch);
       }
     } finally {
-      (acc as Tensor | null)?.dispose();
+      trainStep.dispose();
       await loader.close();
       optimizer.dispose();
     }
     const final = await evaluate(engine, model, data.val, evalTransform(data), t.batchSize);
     await saveWeights(join(opts.out, 'weights.safetensors'), model, { model: cfg.model.preset });
     writePlot(opts.out, metrics);
-    return { steps: step, final, checkpoint: ckptPath, model };
+    return { steps: step, final, checkpoint: ckptPath, model, replayStats: { ...trainStep.counts } };
   } catch (e) {
     model.dispose();
     throw e;
   }
-}
-
-/**
- * The loss of one batch: CE on the clean view (hard, smoothed or CutMix soft targets), the JSD over all views
- * (AugMix, or the texture/noise blends of fine-tuning: an assumption, originals.md §1.8.4), the superclass term.
- */
-function stepLoss(engine: Engine, model: GRCNN, x: Tensor, b: Batch, cfg: TrainConfig, superOf: Int32Array | null, k: number): Tensor {
-  const t = cfg.train;
-  const n = b.labels.length;
-  const logits = model.call(x);
-  const clean = b.views > 1 ? slice(logits, 0, 0, n) : logits;
-  const target = b.targets ? engine.tensor(b.targets, [n, b.targets.length / n]) : engine.tensor(b.labels, [n], 'i32');
-  let loss = crossEntropy(clean, target, { labelSmoothing: t.labelSmoothing });
-  const jsdWeight = t.augmix?.jsdWeight ?? t.blend?.jsdWeight ?? 0;
-  if (b.views > 1 && jsdWeight > 0) {
-    const views = [clean, ...Array.from({ length: b.views - 1 }, (_, v) => slice(logits, 0, (v + 1) * n, (v + 2) * n))];
-    loss = add(loss, scale(jsdConsistency(views), jsdWeight));
-  }
-  if (superOf && t.superclass) loss = add(loss, scale(superclassLoss(clean, b.labels, superOf, k), t.superclass.weight));
-  return loss;
 }
 
 async function firstNonFinite(params: [string, Tensor][]): Promise<string | null> {
