@@ -1,8 +1,10 @@
 /** `train`, `eval` and `finetune` commands. */
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Engine } from '../engine.js';
 import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../train/config.js';
-import { runTraining, type TrainOptions } from '../train/trainer.js';
+import { describeData, runTraining, type TrainOptions } from '../train/trainer.js';
+import { writeReport } from '../train/report.js';
 import { evaluate } from '../train/evaluate.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { buildData, buildModel, evalTransform } from '../train/setup.js';
@@ -38,7 +40,7 @@ export async function trainCommand(args: TrainArgs, extra: Partial<TrainOptions>
   }
 }
 
-export async function evalCommand(args: { checkpoint: string; config?: string }): Promise<void> {
+export async function evalCommand(args: { checkpoint: string; config?: string; out?: string }): Promise<void> {
   const cfg = configFrom(args);
   const engine = await Engine.create();
   try {
@@ -46,7 +48,11 @@ export async function evalCommand(args: { checkpoint: string; config?: string })
     const model = buildModel(engine, cfg, data);
     await loadCheckpoint(args.checkpoint, model, null);
     const r = await evaluate(engine, model, data.val, evalTransform(data), cfg.train.batchSize);
-    console.log(JSON.stringify({ checkpoint: args.checkpoint, top1: r.top1, top5: r.top5, loss: r.loss, n: r.n }));
+    const out = args.out ?? join(dirname(args.checkpoint), 'eval');
+    mkdirSync(out, { recursive: true });
+    const report = writeReport({ out, command: `eval ${args.checkpoint}`, adapter: engine.adapterName, model: cfg.model.preset,
+      data: describeData(cfg), final: r, val: data.val });
+    console.log(JSON.stringify({ checkpoint: args.checkpoint, top1: r.top1, top5: r.top5, loss: r.loss, n: r.n, report: report.md }));
     model.dispose();
   } finally {
     engine.close();

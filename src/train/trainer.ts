@@ -21,7 +21,7 @@ import { LrSchedule } from './schedule.js';
 import { TrainStep } from './step.js';
 import { loadCheckpoint, NonFiniteStateError, saveCheckpoint, saveWeights, type RunState } from './checkpoint.js';
 import { MetricsLog } from './metrics-log.js';
-import { lineChartSvg } from './plot.js';
+import { writeCurves, writeReport } from './report.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { buildData, buildModel, buildOptimizer, evalTransform, trainTransform } from './setup.js';
 
@@ -49,6 +49,7 @@ export interface TrainResult {
 
 export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? (() => {});
+  const started = performance.now();
   mkdirSync(opts.out, { recursive: true });
   const ckptPath = join(opts.out, 'checkpoint.safetensors');
   const metrics = new MetricsLog(join(opts.out, 'metrics.jsonl'));
@@ -130,7 +131,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
           schedule.observe(ev.top1);
           metrics.append({ step, epoch: b.epoch, valTop1: ev.top1, valTop5: ev.top5, valLoss: ev.loss });
           log(`epoch ${b.epoch + 1}: val top-1 ${(100 * ev.top1).toFixed(1)}%, top-5 ${(100 * ev.top5).toFixed(1)}%, loss ${ev.loss.toFixed(4)}`);
-          writePlot(opts.out, metrics);
+          writeCurves(opts.out, metrics);
         }
         if (wantCkpt) await checkpoint(b.epoch);
       }
@@ -141,8 +142,14 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
     }
     const final = await evaluate(engine, model, data.val, evalTransform(data), t.batchSize);
     await saveWeights(join(opts.out, 'weights.safetensors'), model, { model: cfg.model.preset });
-    writePlot(opts.out, metrics);
-    return { steps: step, final, checkpoint: ckptPath, model, replayStats: { ...trainStep.counts } };
+    const replayStats = { ...trainStep.counts };
+    const report = writeReport({
+      out: opts.out, command: opts.trainable?.length ? `finetune (${opts.trainable.join(', ')})` : 'train', adapter: engine.adapterName,
+      model: cfg.model.preset, data: describeData(cfg), final, val: data.val, metrics, steps: step,
+      wallSeconds: (performance.now() - started) / 1000, replay: replayStats,
+    });
+    log(`report: ${report.md}, ${report.html}`);
+    return { steps: step, final, checkpoint: ckptPath, model, replayStats };
   } catch (e) {
     model.dispose();
     throw e;
@@ -157,12 +164,10 @@ async function firstNonFinite(params: [string, Tensor][]): Promise<string | null
   return null;
 }
 
-function writePlot(out: string, metrics: MetricsLog): void {
-  const recs = metrics.read();
-  const pts = (key: string) => recs.filter((r) => typeof r[key] === 'number').map((r) => [r.step as number, r[key] as number] as [number, number]);
-  const svg = lineChartSvg([
-    { title: 'training loss', xLabel: 'step', series: [{ name: 'train loss', points: pts('loss') }, { name: 'val loss', points: pts('valLoss') }] },
-    { title: 'validation accuracy', xLabel: 'step', series: [{ name: 'top-1', points: pts('valTop1') }, { name: 'top-5', points: pts('valTop5') }] },
-  ]);
-  writeFileSync(join(out, 'curves.svg'), svg);
+/** One line naming the data a config trains on (for the report). */
+export function describeData(cfg: TrainConfig): string {
+  const d = cfg.data;
+  if (d.kind !== 'synth-objects-64') return d.kind;
+  const rms = d.rms ? `, texture RMS ${d.rms[0]}–${d.rms[1]}` : '';
+  return `synth-objects (${d.profile}${d.perClass ? `, ${d.perClass}/class` : ''}, ${d.imageSize} px${rms})`;
 }
