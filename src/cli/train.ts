@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Engine } from '../engine.js';
-import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../train/config.js';
+import { loadTrainConfig, parseTrainConfig, scaleForAdapter, type TrainConfig } from '../train/config.js';
 import { describeData, runTraining, type TrainOptions } from '../train/trainer.js';
 import { writeReport } from '../train/report.js';
 import { evaluate } from '../train/evaluate.js';
@@ -25,7 +25,9 @@ export async function trainCommand(args: TrainArgs, extra: Partial<TrainOptions>
   const engine = await Engine.create();
   const bar = trainingBar(args.progress);
   try {
-    console.log(`cortexgpu: ${engine.adapterName}; model ${cfg.model.preset}, data ${cfg.data.kind}, ${cfg.train.epochs} epochs → ${args.out}`);
+    const scaled = args.config || args.epochs !== undefined ? null : scaleForAdapter(cfg, engine.adapterName);
+    console.log(`cortexgpu: ${engine.adapterName}; model ${cfg.model.preset}, data ${describeData(cfg)}, ${cfg.train.epochs} epochs, `
+      + `batch ${cfg.train.batchSize}, ${cfg.train.optimizer} ${cfg.train.lr} → ${args.out}${scaled ? ` (${scaled})` : ''}`);
     const r = await runTraining(engine, cfg, {
       out: args.out, resume: args.resume, onProgress: bar.update,
       log: (m) => { bar.stop(); console.log(m); }, ...extra,
