@@ -2,7 +2,7 @@
  * Full training steps: forward, cross-entropy, backward, SGD update, then the loss read back (the one wait a
  * training loop needs). Reports ms per step, images/s, and per step the dispatches, submits and CPU↔GPU waits
  * (counters.readbacks), the last with a target of at most one. Models: GRCNN preset 'grcnn-small' on 64×64
- * grayscale (batch 16), and VGG-19-BN with the conv head on 64×64 grayscale (batch 8; about 5 GFLOP per image
+ * grayscale (batch 16), eager and replayed; the default `train` job's step (32 px, batch 32), eager and replayed; and VGG-19-BN with the conv head on 64×64 grayscale (batch 8; about 5 GFLOP per image
  * and step). --quick runs 32×32 batch 2, with the 1/8-width VGG.
  */
 import type { Engine } from '../src/engine.js';
@@ -69,6 +69,13 @@ export function grcnnSmall(ctx: EngineContext, replay = false): TrainSetup {
   return trainSetup(ctx.engine, 'grcnn-small', new GRCNN(ctx.engine, cfg), [batch, cfg.inChannels, side, side], cfg.numClasses, replay);
 }
 
+/** The default `train` job's step: grcnn-small with one recurrent step per block, batch 32 × 1 × 32 × 32, Adam-free SGD. */
+export function grcnnLearn(ctx: EngineContext, replay = false): TrainSetup {
+  const cfg = { ...GRCNN_PRESETS['grcnn-small'], iters: [1, 1, 1, 1], numClasses: 10 };
+  const [batch, side] = ctx.opts.quick ? [2, 16] : [32, 32];
+  return trainSetup(ctx.engine, 'grcnn-small iters 1 (default train job)', new GRCNN(ctx.engine, cfg), [batch, 1, side, side], 10, replay);
+}
+
 export async function measureSteps(ctx: EngineContext, s: TrainSetup): Promise<Row> {
   const e = ctx.engine;
   const c = e.runtime.counters;
@@ -100,7 +107,7 @@ export async function measureSteps(ctx: EngineContext, s: TrainSetup): Promise<R
     stem: 'train-step', name: `${s.name} SGD step`, shape: `batch ${fmtShape(s.input.shape)}`, wallMs, wallRuns: walls,
     gpuMs: gpus.length ? median(gpus) : null, load: load(),
     extra: {
-      imagesPerSec: (batch * 1000) / wallMs, dispatchesPerStep: median(per.dispatches), submitsPerStep: median(per.submits),
+      imagesPerSec: (batch * 1000) / wallMs, stepsPerSec: 1000 / wallMs, dispatchesPerStep: median(per.dispatches), submitsPerStep: median(per.submits),
       readbacksPerStep: readbacks, lastLoss: loss, finiteLoss: Number.isFinite(loss),
     },
   };
@@ -114,7 +121,7 @@ function vgg19bn(ctx: EngineContext): TrainSetup {
 
 async function run(ctx: BenchContext): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const make of [grcnnSmall, (c: EngineContext) => grcnnSmall(c, true), vgg19bn]) {
+  for (const make of [grcnnSmall, (c: EngineContext) => grcnnSmall(c, true), grcnnLearn, (c: EngineContext) => grcnnLearn(c, true), vgg19bn]) {
     rows.push(await withEngine(ctx, async (c) => {
       const s = make(c);
       try { return await measureSteps(c, s); } finally { s.dispose(); }

@@ -66,6 +66,7 @@ program.command('finetune').description('block-wise fine-tuning: train only the 
 program.command('eval').description('top-1/top-5 of a checkpoint on the validation split')
   .requiredOption('--checkpoint <file>', 'checkpoint.safetensors')
   .option('-c, --config <file>', 'the config it was trained with')
+  .option('-o, --out <dir>', 'report folder (default: <checkpoint folder>/eval)')
   .action((o) => evalCommand(o));
 
 program.command('corrupt').description('write a PNG grid of every corruption × severity (frost is procedural, non-canonical)')

@@ -1,8 +1,10 @@
 /** `train`, `eval` and `finetune` commands. */
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Engine } from '../engine.js';
-import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../train/config.js';
-import { runTraining, type TrainOptions } from '../train/trainer.js';
+import { loadTrainConfig, parseTrainConfig, scaleForAdapter, type TrainConfig } from '../train/config.js';
+import { describeData, runTraining, type TrainOptions } from '../train/trainer.js';
+import { writeReport } from '../train/report.js';
 import { evaluate } from '../train/evaluate.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { buildData, buildModel, evalTransform } from '../train/setup.js';
@@ -44,7 +46,9 @@ export async function trainCommand(args: TrainArgs, extra: Partial<TrainOptions>
   const ctl = new AbortController();
   const unhook = stopOnSignals(ctl, (m) => { bar.stop(); console.log(m); });
   try {
-    console.log(`cortexgpu: ${engine.adapterName}; model ${cfg.model.preset}, data ${cfg.data.kind}, ${cfg.train.epochs} epochs → ${args.out}`);
+    const scaled = args.config || args.epochs !== undefined ? null : scaleForAdapter(cfg, engine.adapterName);
+    console.log(`cortexgpu: ${engine.adapterName}; model ${cfg.model.preset}, data ${describeData(cfg)}, ${cfg.train.epochs} epochs, `
+      + `batch ${cfg.train.batchSize}, ${cfg.train.optimizer} ${cfg.train.lr} → ${args.out}${scaled ? ` (${scaled})` : ''}`);
     const r = await runTraining(engine, cfg, {
       out: args.out, resume: args.resume, force: args.force, acceptChanges: args.acceptChanges, resetOptimizer: args.resetOptimizer,
       signal: ctl.signal, onProgress: bar.update,
@@ -61,7 +65,7 @@ export async function trainCommand(args: TrainArgs, extra: Partial<TrainOptions>
   }
 }
 
-export async function evalCommand(args: { checkpoint: string; config?: string }): Promise<void> {
+export async function evalCommand(args: { checkpoint: string; config?: string; out?: string }): Promise<void> {
   const cfg = configFrom(args);
   const engine = await Engine.create();
   try {
@@ -69,7 +73,11 @@ export async function evalCommand(args: { checkpoint: string; config?: string })
     const model = buildModel(engine, cfg, data);
     await loadCheckpoint(args.checkpoint, model, null);
     const r = await evaluate(engine, model, data.val, evalTransform(data), cfg.train.batchSize);
-    console.log(JSON.stringify({ checkpoint: args.checkpoint, top1: r.top1, top5: r.top5, loss: r.loss, n: r.n }));
+    const out = args.out ?? join(dirname(args.checkpoint), 'eval');
+    mkdirSync(out, { recursive: true });
+    const report = writeReport({ out, command: `eval ${args.checkpoint}`, adapter: engine.adapterName, model: cfg.model.preset,
+      data: describeData(cfg), final: r, val: data.val });
+    console.log(JSON.stringify({ checkpoint: args.checkpoint, top1: r.top1, top5: r.top5, loss: r.loss, n: r.n, report: report.md }));
     model.dispose();
   } finally {
     engine.close();

@@ -50,23 +50,13 @@ export function cutmix(images: Float32Array, shape: readonly [number, number, nu
   const beta = options.beta ?? 1;
   const mix = beta > 0 && rng.bernoulli(options.prob ?? 1);
   const perm = mix ? rng.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
-  const out = images.slice();
   let lambda = 1;
   let box: CutBox | null = null;
   if (mix) {
     box = cutBox(rng.beta(beta, beta), h, w, rng);
-    const plane = h * w;
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < c; k++) {
-        const dst = (i * c + k) * plane;
-        const src = (perm[i] * c + k) * plane;
-        for (let y = box.y0; y < box.y1; y++) {
-          out.set(images.subarray(src + y * w + box.x0, src + y * w + box.x1), dst + y * w + box.x0);
-        }
-      }
-    }
-    lambda = 1 - ((box.x1 - box.x0) * (box.y1 - box.y0)) / plane;
+    lambda = 1 - ((box.x1 - box.x0) * (box.y1 - box.y0)) / (h * w);
   }
+  const out = pasteBox(images, shape, perm, box);
   const targets = new Float32Array(n * numClasses);
   for (let i = 0; i < n; i++) {
     for (const l of [labels[i], labels[perm[i]]]) {
@@ -78,11 +68,37 @@ export function cutmix(images: Float32Array, shape: readonly [number, number, nu
   return { images: out, targets, lambda, box, perm };
 }
 
-/** CutMix as a loader batch transform (single-view batches). */
+/**
+ * CutMix as a loader batch transform. Multi-view batches (AugMix's clean + 2 augmented, the texture/noise blends)
+ * get the same box and pairing in every view, so the views stay views of one mixed image and the JSD term
+ * compares like with like; the soft targets are the clean view's.
+ */
 export function cutmixBatch(numClasses: number, options: CutMixOptions = {}): BatchTransform {
   return (batch: Batch, rng: Rng): Batch => {
-    if (batch.views !== 1) throw new ShapeError(`cutmix: needs single-view batches, got ${batch.views} views`);
-    const r = cutmix(batch.images, batch.shape, batch.labels, numClasses, rng, options);
-    return { ...batch, images: r.images, targets: r.targets };
+    const [vn, c, h, w] = batch.shape;
+    const n = vn / batch.views;
+    const per = n * c * h * w;
+    const r = cutmix(batch.images.subarray(0, per), [n, c, h, w], batch.labels, numClasses, rng, options);
+    if (batch.views === 1) return { ...batch, images: r.images, targets: r.targets };
+    const images = new Float32Array(batch.images.length);
+    images.set(r.images, 0);
+    for (let v = 1; v < batch.views; v++) images.set(pasteBox(batch.images.subarray(v * per, (v + 1) * per), [n, c, h, w], r.perm, r.box), v * per);
+    return { ...batch, images, targets: r.targets };
   };
+}
+
+/** x with x[perm[i]]'s pixels pasted into `box` of every image i (a copy; null box: unchanged copy). */
+function pasteBox(images: Float32Array, shape: readonly [number, number, number, number], perm: Int32Array, box: CutBox | null): Float32Array {
+  const [n, c, h, w] = shape;
+  const out = images.slice();
+  if (!box) return out;
+  const plane = h * w;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < c; k++) {
+      const dst = (i * c + k) * plane;
+      const src = (perm[i] * c + k) * plane;
+      for (let y = box.y0; y < box.y1; y++) out.set(images.subarray(src + y * w + box.x0, src + y * w + box.x1), dst + y * w + box.x0);
+    }
+  }
+  return out;
 }

@@ -22,7 +22,8 @@ export interface Dispatch {
   file: string;
   entry: string;
   bindings: Record<string, Binding>;
-  params?: ParamValues;
+  /** A function is evaluated now and, inside a capture, again at every replay (values that change per step). */
+  params?: ParamValues | (() => ParamValues);
   /** Workgroup counts [x, y, z]. */
   grid: [number, number?, number?];
   overrides?: Overrides;
@@ -108,7 +109,9 @@ export class GpuRuntime {
       if (b.kind === 'uniform') {
         // A captured dispatch keeps its params in the capture's own buffer, so replays see them unchanged.
         const [buf, view, at] = cap ? [cap.params, cap.view, cap.used] : [this.#arena, this.#arenaView, this.#arenaUsed];
-        packParams(info, d.params ?? {}, view, at);
+        const live = typeof d.params === 'function' ? d.params : null;
+        packParams(info, live ? live() : (d.params as ParamValues | undefined) ?? {}, view, at);
+        if (cap && live) cap.live.push({ info, at, values: live });
         entries.push({ binding: b.binding, resource: { buffer: buf, offset: at, size: info.params!.size } });
         if (cap) cap.used += PARAMS_STRIDE; else this.#arenaUsed += PARAMS_STRIDE;
         continue;
@@ -296,6 +299,12 @@ export class GpuRuntime {
       replay: () => {
         if (!live) throw new GpuValidationError('capture: replay() after dispose()');
         this.check();
+        if (cap.live.length) {
+          // The previous replay must be submitted before its params are overwritten (writeBuffer is queue-ordered).
+          this.flush();
+          for (const l of cap.live) packParams(l.info, l.values(), cap.view, l.at);
+          this.device.queue.writeBuffer(cap.params, 0, cap.cpu, 0, cap.used);
+        }
         for (const c of cap.dispatches) {
           if (this.#batchDispatches >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
           const pass = this.#beginPass();

@@ -15,8 +15,8 @@ export function grid1d(n: number, wg = WG): [number, number, number] {
   return [MAX_X, Math.ceil(groups / MAX_X), 1];
 }
 
-/** Dispatches one kernel over tensors. */
-export function run(file: string, entry: string, tensors: Record<string, Tensor>, params: ParamValues,
+/** Dispatches one kernel over tensors. Params given as a function are re-read at each replay of a capture. */
+export function run(file: string, entry: string, tensors: Record<string, Tensor>, params: ParamValues | (() => ParamValues),
   grid: [number, number?, number?], overrides?: Overrides): void {
   const first = Object.values(tensors)[0];
   const bindings: Record<string, ReturnType<Tensor['binding']>> = {};

@@ -36,13 +36,16 @@ export class Adam extends Optimizer {
   }
 
   protected update(index: number, p: Tensor, grad: Tensor): void {
-    const t = this.steps[index];
     const [beta1, beta2] = this.betas;
     const m = this.ensureSlot(index, 'exp_avg', true);
     const v = this.ensureSlot(index, 'exp_avg_sq', true);
-    run('optim', 'optim_adam_step', { grad, p, m, v }, {
-      n: p.size, decoupled: Number(this.decoupled), lr: this.lr, weight_decay: this.weightDecay, beta1, beta2,
-      eps: this.eps, step_size: this.lr / (1 - beta1 ** t), bc2_sqrt: Math.sqrt(1 - beta2 ** t),
+    // Params as a function: a replayed capture of this step reads the current lr and step count (countReplay).
+    run('optim', 'optim_adam_step', { grad, p, m, v }, () => {
+      const t = this.steps[index];
+      return {
+        n: p.size, decoupled: Number(this.decoupled), lr: this.lr, weight_decay: this.weightDecay, beta1, beta2,
+        eps: this.eps, step_size: this.lr / (1 - beta1 ** t), bc2_sqrt: Math.sqrt(1 - beta2 ** t),
+      };
     }, grid1d(p.size));
   }
 }

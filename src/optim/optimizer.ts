@@ -20,6 +20,8 @@ export abstract class Optimizer {
   protected readonly steps: number[];
   readonly #slotNames: readonly string[];
   readonly #name: string;
+  /** Parameter indices the last step() updated: what a replay of that step advances (see countReplay). */
+  #stepped: number[] = [];
 
   constructor(name: string, params: readonly Tensor[], lr: number, slotNames: readonly string[]) {
     if (params.length === 0) throw new ArgumentError(`${name}: no parameters to optimise`);
@@ -41,6 +43,7 @@ export abstract class Optimizer {
 
   /** One update of every parameter that has a gradient; the others are skipped, as in torch. */
   step(): void {
+    this.#stepped = [];
     this.params.forEach((p, i) => {
       const g = p.grad;
       if (!g) return;
@@ -48,9 +51,21 @@ export abstract class Optimizer {
         throw new ShapeError(`${this.#name}: gradient ${fmt(g.shape)} does not match parameter ${p.describe()}`);
       }
       this.steps[i]++;
+      this.#stepped.push(i);
       this.update(i, p, g);
     });
   }
+
+  /**
+   * Counts one replay of a captured step() (engine.capture): the parameters that step updated advance their step
+   * counts, as an eager step() would, before the replay re-reads the update params (lr, bias corrections).
+   */
+  countReplay(stepped: readonly number[]): void {
+    for (const i of stepped) this.steps[i]++;
+  }
+
+  /** The indices the last step() updated; pass them to countReplay() for each replay of a capture of it. */
+  get lastStepped(): readonly number[] { return this.#stepped; }
 
   protected abstract update(index: number, p: Tensor, grad: Tensor): void;
 

@@ -36,14 +36,17 @@ export class SGD extends Optimizer {
   }
 
   protected update(index: number, p: Tensor, grad: Tensor): void {
-    const params = { n: p.size, lr: this.lr, weight_decay: this.weightDecay, momentum: this.momentum,
-      dampening: this.dampening, nesterov: Number(this.nesterov), first: 0 };
+    // Params as a function: a replayed capture of this step reads the current lr (schedules assign it).
+    const params = (first: boolean) => () => ({ n: p.size, lr: this.lr, weight_decay: this.weightDecay, momentum: this.momentum,
+      dampening: this.dampening, nesterov: Number(this.nesterov), first: Number(first) });
     if (this.momentum === 0) {
-      run('optim', 'optim_sgd_step', { grad, p }, params, grid1d(p.size));
+      run('optim', 'optim_sgd_step', { grad, p }, params(false), grid1d(p.size));
       return;
     }
     const first = this.slot(index, 'momentum_buffer') === null;
     const buf = this.ensureSlot(index, 'momentum_buffer', false);
-    run('optim', 'optim_sgd_momentum_step', { grad, p, buf }, { ...params, first: Number(first) }, grid1d(p.size));
+    // Only an eager step can be a buffer's first: a capture must follow one (the replays then pass first = 0).
+    let once = first;
+    run('optim', 'optim_sgd_momentum_step', { grad, p, buf }, () => { const v = params(once)(); once = false; return v; }, grid1d(p.size));
   }
 }

@@ -19,7 +19,17 @@ export async function firstNonFinite(tensors: Iterable<[string, Tensor]>): Promi
   return null;
 }
 
-export interface EvalResult { top1: number; top5: number; loss: number; n: number }
+export interface EvalResult {
+  top1: number; top5: number; loss: number; n: number;
+  /** Per image in dataset order: the true label, the top-1 prediction and the dataset index (for the report). */
+  labels: Int32Array; predicted: Int32Array; indices: Int32Array;
+}
+
+function argmax(row: Float32Array): number {
+  let best = 0;
+  for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
+  return best;
+}
 
 /** Counts hits of `labels` in the top-k of each row of logits [n, c]. */
 export function topk(logits: Float32Array, labels: Int32Array, c: number, k: number): number {
@@ -41,6 +51,7 @@ export async function evaluate(engine: Engine, model: Layer, data: Dataset, tran
   model.eval();
   const loader = new DataLoader(data, { batchSize, shuffle: false, transform });
   let top1 = 0; let top5 = 0; let lossSum = 0; let n = 0; let batch = 0;
+  const labels: number[] = []; const predicted: number[] = []; const indices: number[] = [];
   try {
     for await (const b of loader.batches()) {
       const { logits, loss } = engine.noGrad(() => engine.scope(() => {
@@ -61,6 +72,10 @@ export async function evaluate(engine: Engine, model: Layer, data: Dataset, tran
       top1 += topk(lv as Float32Array, b.labels, c, 1);
       top5 += topk(lv as Float32Array, b.labels, c, Math.min(5, c));
       lossSum += ll[0];
+      for (let i = 0; i < b.labels.length; i++) {
+        labels.push(b.labels[i]); indices.push(b.indices[i]);
+        predicted.push(argmax((lv as Float32Array).subarray(i * c, (i + 1) * c)));
+      }
       n += b.labels.length;
       logits.dispose(); loss.dispose();
     }
@@ -68,5 +83,6 @@ export async function evaluate(engine: Engine, model: Layer, data: Dataset, tran
     await loader.close();
     model.train(wasTraining);
   }
-  return { top1: top1 / n, top5: top5 / n, loss: lossSum / n, n };
+  return { top1: top1 / n, top5: top5 / n, loss: lossSum / n, n, labels: Int32Array.from(labels), predicted: Int32Array.from(predicted),
+    indices: Int32Array.from(indices) };
 }

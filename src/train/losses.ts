@@ -2,6 +2,7 @@
  * Losses beyond plain cross-entropy: the superclass behavioural loss (GRCNN paper), AugMix's Jensen–Shannon
  * consistency, and the neural losses of the co-training paper (Poisson, MSE). All composite, so autograd is free.
  */
+import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add, clamp, exp, log, mul, scale, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
@@ -10,23 +11,37 @@ import { logSoftmax, softmax } from '../ops/softmax.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 
 /**
- * −log Σ_{c ∈ S(y)} softmax(z)_c (superOf[c]: the superclass of class c, −1 for none; k superclasses), averaged over samples whose class has a superclass (others are skipped), as
- * we chose it: Azeglio et al. 2022 describe the superclass term but their code is not public. `labels` are the host copies of the batch labels.
+ * The superclass behavioural loss −log Σ_{c ∈ S(y)} softmax(z)_c (GRCNN paper; as we chose it — Azeglio et al. 2022
+ * describe the term but their code is not public), averaged over the samples whose
+ * class has a superclass (others are skipped). Split in three so a captured training step can replay it: the
+ * class → superclass membership [c, k] is a constant tensor, the per-batch part a weight tensor [n, k] holding
+ * 1/valid at each sample's superclass (written into the capture's input), and the term a fixed chain of ops.
  */
-export function superclassLoss(logits: Tensor, labels: Int32Array, superOf: ArrayLike<number>, k: number): Tensor {
-  const [n, c] = logits.shape;
-  if (superOf.length !== c) throw new ShapeError(`superclassLoss: mapping covers ${superOf.length} classes, logits have ${c}`);
-  const e = logits.engine;
+export function superclassMembers(e: Engine, superOf: ArrayLike<number>, k: number): Tensor {
+  const c = superOf.length;
   const member = new Float32Array(c * k);
   Array.from(superOf).forEach((s, ci) => { if (s >= 0) member[ci * k + s] = 1; });
-  const onehot = new Float32Array(n * k);
+  return e.tensor(member, [c, k]);
+}
+
+/** [n, k]: 1/valid at (i, superclass of labels[i]) for the valid samples; all zero when none is valid. */
+export function superclassWeights(labels: Int32Array, superOf: ArrayLike<number>, k: number): Float32Array {
+  const w = new Float32Array(labels.length * k);
   let valid = 0;
-  labels.forEach((y, i) => { const s = superOf[y]; if (s >= 0) { onehot[i * k + s] = 1; valid++; } });
-  if (valid === 0) return scale(sum(logits), 0);
-  const ps = matmul(softmax(logits, -1), e.tensor(member, [c, k]));
+  labels.forEach((y) => { if (superOf[y] >= 0) valid++; });
+  labels.forEach((y, i) => { const s = superOf[y]; if (s >= 0) w[i * k + s] = 1 / valid; });
+  return w;
+}
+
+export function superclassTerm(logits: Tensor, member: Tensor, weights: Tensor): Tensor {
+  const [n, c] = logits.shape;
+  if (member.shape[0] !== c) throw new ShapeError(`superclassLoss: mapping covers ${member.shape[0]} classes, logits have ${c}`);
+  if (weights.shape[0] !== n || weights.shape[1] !== member.shape[1]) {
+    throw new ShapeError(`superclassLoss: weights ${weights.describe()} do not match ${n} samples × ${member.shape[1]} superclasses`);
+  }
+  const ps = matmul(softmax(logits, -1), member);
   // The clamp keeps log finite when a superclass gets all its mass rounded away.
-  const nll = mul(log(clamp(ps, 1e-12, 1)), e.tensor(onehot, [n, k]));
-  return scale(sum(nll), -1 / valid);
+  return scale(sum(mul(log(clamp(ps, 1e-12, 1)), weights)), -1);
 }
 
 /**

@@ -1,8 +1,9 @@
 /** A small SVG line chart for training curves (no browser, no canvas). */
 
 export interface Series { name: string; points: [number, number][]; color?: string }
+export interface Panel { title: string; xLabel: string; series: Series[] }
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 
 function niceTicks(lo: number, hi: number, n = 5): number[] {
   if (!(hi > lo)) return [lo];
@@ -15,7 +16,7 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
 }
 
 /** One panel per entry of `panels`, stacked vertically; each panel is a set of series sharing axes. */
-export function lineChartSvg(panels: { title: string; xLabel: string; series: Series[] }[], width = 640, panelHeight = 260): string {
+export function lineChartSvg(panels: Panel[], width = 640, panelHeight = 260): string {
   const m = { l: 60, r: 120, t: 28, b: 40 };
   const parts: string[] = [];
   panels.forEach((p, k) => {

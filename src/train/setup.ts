@@ -24,10 +24,12 @@ export function buildData(cfg: TrainConfig): DataSplits {
   const d = cfg.data;
   switch (d.kind) {
     case 'synth-objects-64': {
-      const opts = { profile: d.profile, seed: d.seed, hard: d.hard };
+      // 'learn' sizes are filled in by parseTrainConfig; SynthObjects knows only the canonical profiles.
+      const size = d.imageSize ?? 64;
+      const opts = { profile: d.profile === 'learn' ? 'ci' as const : d.profile, seed: d.seed, hard: d.hard, imageSize: size, rms: d.rms };
       const train = new SynthObjects({ ...opts, split: 'train', perClass: d.perClass });
       const val = new SynthObjects({ ...opts, split: 'val', perClass: d.valPerClass });
-      return { train, val, superclasses: train.superclasses, channels: 1, size: 64 };
+      return { train, val, superclasses: train.superclasses, channels: 1, size };
     }
     case 'image-folder': {
       const ch = d.grayscale ? 1 : 3;

@@ -8,24 +8,20 @@
  */
 import { join } from 'node:path';
 import type { Engine } from '../engine.js';
-import type { Tensor } from '../tensor/tensor.js';
 import { NonFiniteLossError, StoppedError } from '../errors.js';
 import { writeFileAtomic } from '../io/fs.js';
-import { DataLoader, type Batch } from '../data/loader.js';
+import { DataLoader } from '../data/loader.js';
 import { cutmixBatch } from '../data/cutmix.js';
 import { classToSuperclass } from '../data/superclasses.js';
-import { add, scale } from '../ops/elementwise.js';
-import { slice } from '../ops/movement.js';
-import { crossEntropy } from '../ops/softmax.js';
 import { Rng } from '../random/rng.js';
 import type { GRCNN } from '../models/grcnn.js';
 import type { TrainConfig } from './config.js';
 import { LrSchedule } from './schedule.js';
 import type { PlateauState } from './early-stopping.js';
-import { jsdConsistency, superclassLoss } from './losses.js';
+import { TrainStep } from './step.js';
 import { loadCheckpoint, NonFiniteStateError, saveCheckpoint, saveWeights, type RunState } from './checkpoint.js';
 import { MetricsLog } from './metrics-log.js';
-import { lineChartSvg } from './plot.js';
+import { writeCurves, writeReport } from './report.js';
 import { evaluate, firstNonFinite, type EvalResult } from './evaluate.js';
 import { openRunFolder } from './run-folder.js';
 import { buildData, buildModel, evalTransform, trainTransform } from './setup.js';
@@ -53,10 +49,15 @@ export interface TrainOptions {
   log?: (msg: string) => void;
 }
 
-export interface TrainResult { steps: number; final: EvalResult; checkpoint: string; model: GRCNN }
+export interface TrainResult {
+  steps: number; final: EvalResult; checkpoint: string; model: GRCNN;
+  /** Steps run eagerly, captured and replayed (TrainStep). */
+  replayStats: { eager: number; captured: number; replayed: number };
+}
 
 export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? (() => {});
+  const started = performance.now();
   const folder = openRunFolder(opts.out, cfg, opts);
   if (folder.sweptTemps.length) log(`removed temp files left by an interrupted write: ${folder.sweptTemps.join(', ')}`);
   if (folder.changed.length) log(`resuming with changed settings: ${folder.changed.join('; ')}`);
@@ -98,8 +99,8 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
     const perEpoch = loader.batchesPerEpoch;
     let totalSteps = Math.min(t.epochs * perEpoch, t.maxSteps ?? Infinity);
     let step = state.step;
-    let acc: Tensor | null = null;
-    let accSteps = 0;
+    const trainStep = new TrainStep(engine, model, optimizer, cfg, superOf && t.superclass ? { superOf, k: data.superclasses!.names.length } : null, t.replay);
+    let pending = 0;
     let lastLog = performance.now();
     let imagesSinceLog = 0;
     let lastGood: number | null = opts.resume ? state.step : null;
@@ -108,9 +109,8 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
     const skipped: string[] = [];
 
     const checkLoss = async (epoch: number, lr: number): Promise<void> => {
-      if (!acc) return;
-      const value = (await acc.item()) / accSteps;
-      acc.dispose(); acc = null;
+      if (pending === 0) return;
+      const value = await trainStep.takeMean();
       if (!Number.isFinite(value)) {
         const bad = await firstNonFinite(model.namedParameters());
         throw new NonFiniteLossError(`step ${step}: training loss is ${value}${bad ? `; parameter '${bad}' holds non-finite values` : ''}; `
@@ -120,7 +120,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
       const ips = (imagesSinceLog * 1000) / Math.max(now - lastLog, 1);
       metrics.append({ step, epoch, loss: value, lr, imagesPerSec: ips });
       opts.onProgress?.({ step, totalSteps, epoch, loss: value, lr, imagesPerSec: ips });
-      lastLog = now; imagesSinceLog = 0; accSteps = 0;
+      lastLog = now; imagesSinceLog = 0; pending = 0;
     };
     const checkpoint = async (epoch: number) => {
       try {
@@ -139,19 +139,8 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
         const b = await loader.next();
         const lr = schedule.at(b.epoch);
         optimizer.lr = lr;
-        const loss = engine.scope(() => {
-          const x = engine.tensor(b.images, b.shape);
-          const l = stepLoss(engine, model, x, b, cfg, superOf, data.superclasses?.names.length ?? 0);
-          engine.backward(l);
-          optimizer.step();
-          optimizer.zeroGrad();
-          return l;
-        });
-        const sum: Tensor = acc ? add(acc, loss) : loss.view([]);
-        if (acc) (acc as Tensor).dispose();
-        loss.dispose();
-        acc = sum.keep();
-        accSteps++;
+        trainStep.run(b);
+        pending++;
         step++;
         imagesSinceLog += b.labels.length;
         skipped.push(...b.skipped);
@@ -171,7 +160,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
             skipped.length = 0;
           }
           log(`epoch ${b.epoch + 1}: val top-1 ${(100 * ev.top1).toFixed(1)}%, top-5 ${(100 * ev.top5).toFixed(1)}%, loss ${ev.loss.toFixed(4)}`);
-          writePlot(opts.out, metrics);
+          writeCurves(opts.out, metrics);
         }
         if (wantCkpt) await checkpoint(b.epoch);
         if (stopping) {
@@ -180,14 +169,20 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
         }
       }
     } finally {
-      (acc as Tensor | null)?.dispose();
+      trainStep.dispose();
       await loader.close();
       optimizer.dispose();
     }
     const final = await evaluate(engine, model, data.val, evalTransform(data), t.batchSize);
     await saveWeights(join(opts.out, 'weights.safetensors'), model, { model: cfg.model.preset });
-    writePlot(opts.out, metrics);
-    return { steps: step, final, checkpoint: ckptPath, model };
+    const replayStats = { ...trainStep.counts };
+    const report = writeReport({
+      out: opts.out, command: opts.trainable?.length ? `finetune (${opts.trainable.join(', ')})` : 'train', adapter: engine.adapterName,
+      model: cfg.model.preset, data: describeData(cfg), final, val: data.val, metrics, steps: step,
+      wallSeconds: (performance.now() - started) / 1000, replay: replayStats,
+    });
+    log(`report: ${report.md}, ${report.html}`);
+    return { steps: step, final, checkpoint: ckptPath, model, replayStats };
   } catch (e) {
     model.dispose();
     throw e;
@@ -196,32 +191,11 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
   }
 }
 
-/**
- * The loss of one batch: CE on the clean view (hard, smoothed or CutMix soft targets), the JSD over all views
- * (AugMix, or the texture/noise blends of fine-tuning: an assumption: Azeglio et al. 2022 describe fine-tuning, their code is not public), the superclass term.
- */
-function stepLoss(engine: Engine, model: GRCNN, x: Tensor, b: Batch, cfg: TrainConfig, superOf: Int32Array | null, k: number): Tensor {
-  const t = cfg.train;
-  const n = b.labels.length;
-  const logits = model.call(x);
-  const clean = b.views > 1 ? slice(logits, 0, 0, n) : logits;
-  const target = b.targets ? engine.tensor(b.targets, [n, b.targets.length / n]) : engine.tensor(b.labels, [n], 'i32');
-  let loss = crossEntropy(clean, target, { labelSmoothing: t.labelSmoothing });
-  const jsdWeight = t.augmix?.jsdWeight ?? t.blend?.jsdWeight ?? 0;
-  if (b.views > 1 && jsdWeight > 0) {
-    const views = [clean, ...Array.from({ length: b.views - 1 }, (_, v) => slice(logits, 0, (v + 1) * n, (v + 2) * n))];
-    loss = add(loss, scale(jsdConsistency(views), jsdWeight));
-  }
-  if (superOf && t.superclass) loss = add(loss, scale(superclassLoss(clean, b.labels, superOf, k), t.superclass.weight));
-  return loss;
-}
 
-function writePlot(out: string, metrics: MetricsLog): void {
-  const recs = metrics.read();
-  const pts = (key: string) => recs.filter((r) => typeof r[key] === 'number').map((r) => [r.step as number, r[key] as number] as [number, number]);
-  const svg = lineChartSvg([
-    { title: 'training loss', xLabel: 'step', series: [{ name: 'train loss', points: pts('loss') }, { name: 'val loss', points: pts('valLoss') }] },
-    { title: 'validation accuracy', xLabel: 'step', series: [{ name: 'top-1', points: pts('valTop1') }, { name: 'top-5', points: pts('valTop5') }] },
-  ]);
-  writeFileAtomic(join(out, 'curves.svg'), Buffer.from(svg));
+/** One line naming the data a config trains on (for the report). */
+export function describeData(cfg: TrainConfig): string {
+  const d = cfg.data;
+  if (d.kind !== 'synth-objects-64') return d.kind;
+  const rms = d.rms ? `, texture RMS ${d.rms[0]}–${d.rms[1]}` : '';
+  return `synth-objects (${d.profile}${d.perClass ? `, ${d.perClass}/class` : ''}, ${d.imageSize} px${rms})`;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cutBox, cutmix } from '../../src/data/cutmix.js';
+import { cutBox, cutmix, cutmixBatch } from '../../src/data/cutmix.js';
+import type { Batch } from '../../src/data/loader.js';
 import { Rng } from '../../src/random/rng.js';
 import { uniform } from '../helpers/rng.js';
 
@@ -66,4 +67,22 @@ describe('cutmix', () => {
     expect(() => cutmix(images, [3, 3, 7, 16], labels, 5, Rng.of(0))).toThrow(/cutmix/);
     expect(() => cutmix(images, shape, labels, 4, Rng.of(0))).toThrow(/label 4/);
   });
+
+  it('a 3-view batch (AugMix) gets the same box and pairing in every view, and the clean view\'s targets', () => {
+    const per = images.length;
+    const views = Float32Array.from({ length: 3 * per }, (_, i) => images[i % per] + Math.floor(i / per));
+    const batch: Batch = { images: views, shape: [9, 3, 7, 17], views: 3, labels, indices: Int32Array.from([0, 1, 2]), epoch: 0,
+      start: 0, end: 3, lastInEpoch: false, skipped: [] };
+    for (const seed of [1, 2, 3, 4]) {
+      const out = cutmixBatch(5)(batch, Rng.of(seed));
+      const single = cutmix(images, shape, labels, 5, Rng.of(seed));
+      expect(out.targets).toEqual(single.targets);
+      for (let v = 0; v < 3; v++) {
+        // View v is view 0's mix plus the offset v that was added to every pixel of that view.
+        const got = out.images.subarray(v * per, (v + 1) * per);
+        got.forEach((x, i) => expect(x - v).toBeCloseTo(single.images[i], 5));
+      }
+    }
+  });
 });
+
