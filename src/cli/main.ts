@@ -36,30 +36,27 @@ program.command('info').description('show the WebGPU adapter and its limits').ac
   } finally { e.close(); }
 });
 
-program.command('train').description('train a classifier (default: the small GRCNN on synth-objects-64)')
-  .option('-c, --config <file>', 'training config (JSON); defaults built in')
-  .option('-o, --out <dir>', 'run folder', 'runs/grcnn-small')
+/** The run-folder and length options `train` and `finetune` share. */
+const runOptions = (c: Command) => c
   .option('--resume', 'continue from <out>/checkpoint.safetensors')
   .option('--force', 'replace a run already in <out>')
   .option('--accept-changes', 'with --resume: accept a config that differs from <out>/config.json')
   .option('--reset-optimizer', 'with --resume: accept a checkpoint whose optimiser state is missing or partial')
   .option('--epochs <n>', 'override train.epochs', int)
-  .option('--max-steps <n>', 'stop after this many steps', int)
+  .option('--max-steps <n>', 'stop after this many steps', int);
+
+runOptions(program.command('train').description('train a classifier (default: the small GRCNN on synth-objects-64)')
+  .option('-c, --config <file>', 'training config (JSON); defaults built in')
+  .option('-o, --out <dir>', 'run folder', 'runs/grcnn-small'))
   .option('--seed <n>', 'override the seed', int)
   .option('--no-progress', 'no progress bar')
   .action((o) => trainCommand({ ...o, maxSteps: o.maxSteps }));
 
-program.command('finetune').description('block-wise fine-tuning: train only the named blocks, from a checkpoint')
+runOptions(program.command('finetune').description('block-wise fine-tuning: train only the named blocks, from a checkpoint')
   .requiredOption('--from <checkpoint>', 'checkpoint to start from')
   .requiredOption('--blocks <names>', 'comma-separated parameter prefixes to train, e.g. layer1')
   .option('-c, --config <file>', 'training config (JSON)')
-  .option('-o, --out <dir>', 'run folder', 'runs/finetune')
-  .option('--resume', 'continue from <out>/checkpoint.safetensors')
-  .option('--force', 'replace a run already in <out>')
-  .option('--accept-changes', 'with --resume: accept a config that differs from <out>/config.json')
-  .option('--reset-optimizer', 'with --resume: accept a checkpoint whose optimiser state is missing or partial')
-  .option('--epochs <n>', 'override train.epochs', int)
-  .option('--max-steps <n>', 'stop after this many steps', int)
+  .option('-o, --out <dir>', 'run folder', 'runs/finetune'))
   .option('--no-progress', 'no progress bar')
   .action((o) => trainCommand(o, { init: o.resume ? undefined : o.from, trainable: String(o.blocks).split(',').map((s) => s.trim()) }));
 

@@ -5,7 +5,7 @@
  * (`lstsq`) through the pseudo-inverse of the smaller Gram matrix.
  */
 import { ShapeError } from '../errors.js';
-import { centreColumns, gramSolve } from '../score/linalg.js';
+import { centreColumns, gramSolve, smallGram } from '../score/linalg.js';
 
 export interface LinearModel { features: number; targets: number; xMean: Float64Array; yMean: Float64Array; coef: Float64Array }
 
@@ -14,15 +14,7 @@ export function ridgeFitRef(x: ArrayLike<number>, y: ArrayLike<number>, n: numbe
   if (!Number.isInteger(p) || !Number.isInteger(q)) throw new ShapeError(`ridgeFitRef: X (${x.length}) and Y (${y.length}) are not [${n}, ·]`);
   const { mean: xMean, centred: X } = centreColumns(x, n, p);
   const { mean: yMean, centred: Y } = centreColumns(y, n, q);
-  const primal = p <= n;
-  const d = primal ? p : n;
-  const G = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) {
-    let s = 0;
-    if (primal) for (let r = 0; r < n; r++) s += X[r * p + i] * X[r * p + j];
-    else for (let c = 0; c < p; c++) s += X[i * p + c] * X[j * p + c];
-    G[i * d + j] = s; G[j * d + i] = s;
-  }
+  const { G, d, primal } = smallGram(X, n, p);
   const rhs = new Float64Array(d * q);
   if (primal) for (let r = 0; r < n; r++) for (let i = 0; i < p; i++) for (let j = 0; j < q; j++) rhs[i * q + j] += X[r * p + i] * Y[r * q + j];
   else rhs.set(Y);

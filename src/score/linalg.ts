@@ -221,6 +221,23 @@ export function centreColumns(a: ArrayLike<number>, m: number, n: number): { mea
   return { mean, centred };
 }
 
+/**
+ * The smaller Gram matrix of a centred row-major n×p matrix X: XᵀX (p×p) when p ≤ n (primal), else XXᵀ (n×n, the
+ * dual form used when features outnumber samples).
+ */
+export function smallGram(X: Float64Array, n: number, p: number): { G: Float64Array; d: number; primal: boolean } {
+  const primal = p <= n;
+  const d = primal ? p : n;
+  const G = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) {
+    let s = 0;
+    if (primal) for (let r = 0; r < n; r++) s += X[r * p + i] * X[r * p + j];
+    else for (let c = 0; c < p; c++) s += X[i * p + c] * X[j * p + c];
+    G[i * d + j] = s; G[j * d + i] = s;
+  }
+  return { G, d, primal };
+}
+
 /** coef = W (PᵀW)⁺ Qᵀ ([features, targets]) (PLS rotations times y loadings; W, P [p, A], Q [q, A]). */
 export function plsCoef(W: ArrayLike<number>, P: ArrayLike<number>, Q: ArrayLike<number>, p: number, q: number, A: number): Float64Array {
   const ptw = matmulF64(transposeF64(P, p, A), W, A, p, A);
