@@ -4,7 +4,7 @@
  * transform = (X − x̄)·Vₖᵀ. The SVD comes from the eigen-decomposition of the smaller Gram matrix.
  */
 import { ShapeError } from '../errors.js';
-import { centreColumns, pcaFromGram, smallGram } from '../score/linalg.js';
+import { centreColumns, pcaFromGram, smallGram } from '../linalg.js';
 
 export interface PcaModel { features: number; components: number; mean: Float64Array; /** [features, components] */ basis: Float64Array; variance: Float64Array }
 

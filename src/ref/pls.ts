@@ -7,7 +7,7 @@
  * is positive, deflate X and Y by the x scores. coef = W (PᵀW)⁺ Qᵀ; predictions (X − x̄) coef + ȳ.
  */
 import { ShapeError } from '../errors.js';
-import { centreColumns, plsCoef } from '../score/linalg.js';
+import { centreColumns, plsCoef } from '../linalg.js';
 
 export interface PlsOptions { components?: number; maxIter?: number; tol?: number }
 

@@ -5,7 +5,7 @@
  * (`lstsq`) through the pseudo-inverse of the smaller Gram matrix.
  */
 import { ShapeError } from '../errors.js';
-import { centreColumns, gramSolve, smallGram } from '../score/linalg.js';
+import { centreColumns, gramSolve, smallGram } from '../linalg.js';
 
 export interface LinearModel { features: number; targets: number; xMean: Float64Array; yMean: Float64Array; coef: Float64Array }
 

@@ -10,7 +10,7 @@ import { abs, add, div, mul, sub } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import { max, mean } from '../ops/reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { gramSolve, plsCoef, symmetricEigen } from './linalg.js';
+import { gramSolve, plsCoef, symmetricEigen } from '../linalg.js';
 
 /** A fitted affine map on the GPU: predictions (X − x̄)·coef + ȳ. Dispose when done. */
 export class LinearMap {

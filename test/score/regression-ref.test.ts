@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { plsFitRef, linearPredictRef } from '../../src/ref/pls.js';
 import { ridgeFitRef } from '../../src/ref/ridge.js';
 import { pcaFitRef } from '../../src/ref/pca.js';
-import { pinv, symmetricEigen, matmulF64 } from '../../src/score/linalg.js';
+import { pinv, symmetricEigen, matmulF64 } from '../../src/linalg.js';
 import { expectClose } from '../helpers/close.js';
 import { cases, relTol, split } from './fixture.js';
 

@@ -2,7 +2,7 @@
  * Small dense f64 linear algebra on the CPU for the pieces of the regressions that are tiny (25×25 systems) or
  * need f64 for conditioning (Gram matrices formed on the GPU, then factorised here). Row-major throughout.
  */
-import { ShapeError } from '../errors.js';
+import { ShapeError } from './errors.js';
 
 /**
  * Eigen-decomposition of a symmetric n×n matrix: Householder tridiagonalisation then the implicit QL algorithm
