@@ -10,3 +10,14 @@ export function roundHalfEven(v: number): number {
 export function arange(start: number, stop: number, step: number): number[] {
   return Array.from({ length: Math.ceil((stop - start) / step) }, (_, i) => start + i * step);
 }
+
+/**
+ * mei.legacy.ops.GaussianBlur's window: half-size max(round(truncate·σ), 1) with Python's rounding,
+ * exp(−n²/2σ²) (scipy.signal.gaussian), normalised to sum 1 per axis (the original divides by both sums).
+ */
+export function blurWeights(sigma: number, truncate = 4): Float64Array {
+  const half = Math.max(roundHalfEven(sigma * truncate), 1);
+  const w = Float64Array.from({ length: 2 * half + 1 }, (_, i) => Math.exp(-0.5 * ((i - half) / sigma) ** 2));
+  const s = w.reduce((a, b) => a + b, 0);
+  return w.map((v) => v / s);
+}

@@ -29,7 +29,9 @@ import { add, addScalar, affine, clamp, div, mul, pow, reciprocal, scale, sqrt, 
 import { mean, sum } from '../ops/reduce.js';
 import { copyInto, expand, reshape } from '../ops/movement.js';
 import { randomNormal } from '../ops/random.js';
-import { roundHalfEven } from '../numeric.js';
+import { blurWeights } from '../numeric.js';
+
+export { blurWeights };
 import { separableFilter } from '../corrupt/blur.js';
 
 export type NormConstraint = 'sphere' | 'ball';
@@ -60,17 +62,6 @@ export interface Snapshot {
   images: Float32Array;
   /** ℓ per row before the step's update. */
   losses: Float32Array;
-}
-
-/**
- * mei.legacy.ops.GaussianBlur's window: half-size max(round(truncate·σ), 1) with Python's rounding,
- * exp(−n²/2σ²) (scipy.signal.gaussian), normalised to sum 1 per axis (the original divides by both sums).
- */
-export function blurWeights(sigma: number, truncate = 4): Float64Array {
-  const half = Math.max(roundHalfEven(sigma * truncate), 1);
-  const w = Float64Array.from({ length: 2 * half + 1 }, (_, i) => Math.exp(-0.5 * ((i - half) / sigma) ** 2));
-  const s = w.reduce((a, b) => a + b, 0);
-  return w.map((v) => v / s);
 }
 
 /** Thrown by a hook to stop a forward pass once the wanted layer has run. */

@@ -4,7 +4,8 @@
  * optimum x = (H + γI)⁻¹Hx₀ of a quadratic loss under ‖x‖ ≤ r (Safarani et al. 2021 §4).
  */
 import { adamRef } from './optim.js';
-import { blurWeights, type NormConstraint } from '../analysis/reconstruct.js';
+import { blurWeights } from '../numeric.js';
+import type { NormConstraint } from '../analysis/reconstruct.js';
 
 /** torch's 'reflect' padding (reflect-101: cb|abcd|cb), folded for any distance. */
 function reflect(i: number, n: number): number {
