@@ -4,6 +4,7 @@
  * (MadryLab/robustness `tools/constants.py`, inclusive ranges), and the grouping of synth-objects-64.
  */
 import { DataError } from './dataset.js';
+import { IMAGENET_WNIDS } from './imagenet-wnids.js';
 
 export interface Superclasses {
   names: readonly string[];
@@ -56,6 +57,42 @@ export const SYNTH_OBJECTS_SUPERCLASSES: Superclasses = {
   names: ['curved', 'polygon', 'branched', 'elongated'],
   members: [[0, 1, 9], [2, 3, 4], [5, 6], [7, 8]],
 };
+
+/** A grouping of one data set's classes, and the classes it leaves in no superclass. */
+export interface ClassGrouping { superclasses: Superclasses; unmapped: number[] }
+
+/**
+ * An ImageNet-indexed map (GEIRHOS_16, RESTRICTED_IMAGENET) regrouped onto classes named by WordNet id, as
+ * Tiny ImageNet's wnids and ImageNet's `train/<wnid>/` folders are: each class joins the superclass its wnid is in.
+ * Every published superclass keeps its name, even where none of these classes falls in it.
+ */
+export function groupByWnid(map: Superclasses, classIds: readonly string[]): ClassGrouping {
+  const superOfWnid = new Map<string, number>();
+  map.members.forEach((ms, s) => { for (const i of ms) superOfWnid.set(IMAGENET_WNIDS[i], s); });
+  return groupBy(map.names, classIds.map((id) => superOfWnid.get(id) ?? -1));
+}
+
+/** A map written as { superclass: [class ids] } for one data set; an id naming none of its classes is an error. */
+export function groupByName(map: Readonly<Record<string, readonly string[]>>, classIds: readonly string[]): ClassGrouping {
+  const names = Object.keys(map);
+  const superOf = new Array<number>(classIds.length).fill(-1);
+  names.forEach((name, s) => {
+    for (const id of map[name]) {
+      const c = classIds.indexOf(id);
+      if (c < 0) throw new DataError(`superclass '${name}': '${id}' is none of the ${classIds.length} classes (${classIds.slice(0, 3).join(', ')}, …)`);
+      if (superOf[c] >= 0) throw new DataError(`class '${id}' is in '${names[superOf[c]]}' and '${name}'`);
+      superOf[c] = s;
+    }
+  });
+  return groupBy(names, superOf);
+}
+
+function groupBy(names: readonly string[], superOf: readonly number[]): ClassGrouping {
+  const members = names.map(() => [] as number[]);
+  const unmapped: number[] = [];
+  superOf.forEach((s, c) => (s >= 0 ? members[s].push(c) : unmapped.push(c)));
+  return { superclasses: { names, members }, unmapped };
+}
 
 /** Superclass index of every class, −1 for classes in none; a class in two superclasses is an error. */
 export function classToSuperclass(map: Superclasses, numClasses: number): Int32Array {

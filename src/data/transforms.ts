@@ -5,6 +5,7 @@
  * image centre, affine matrices map output coordinates to input coordinates.
  */
 import { ShapeError } from '../errors.js';
+import { roundHalfEven } from '../numeric.js';
 import type { Image } from './dataset.js';
 import type { Rng } from '../random/rng.js';
 
@@ -67,6 +68,35 @@ export function randomCrop(size: number, padding = 0, fill = 0): Transform {
     const left = rng.int(w + 2 * padding - size + 1) - padding;
     return crop(img, top, left, size, size, fill);
   };
+}
+
+/**
+ * torchvision RandomResizedCrop(size, scale, ratio): up to 10 draws of an area fraction ~ U(scale) and a log-uniform
+ * aspect ratio, the first window that fits placed uniformly; else the centre window clamped to the ratio range;
+ * then resized to size × size (bilinear, antialiased).
+ */
+export function randomResizedCrop(size: number, scale: readonly [number, number] = [0.08, 1],
+  ratio: readonly [number, number] = [3 / 4, 4 / 3]): Transform {
+  return (img, rng) => {
+    const [, h, w] = img.shape;
+    const [lo, hi] = [Math.log(ratio[0]), Math.log(ratio[1])];
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const area = h * w * rng.range(scale[0], scale[1]);
+      const aspect = Math.exp(rng.range(lo, hi));
+      const cw = roundHalfEven(Math.sqrt(area * aspect));
+      const ch = roundHalfEven(Math.sqrt(area / aspect));
+      if (cw > 0 && cw <= w && ch > 0 && ch <= h) return resize(crop(img, rng.int(h - ch + 1), rng.int(w - cw + 1), ch, cw), size, size);
+    }
+    const inRatio = w / h;
+    const [cw, ch] = inRatio < ratio[0] ? [w, roundHalfEven(w / ratio[0])] : inRatio > ratio[1] ? [roundHalfEven(h * ratio[1]), h] : [w, h];
+    return resize(crop(img, Math.floor((h - ch) / 2), Math.floor((w - cw) / 2), ch, cw), size, size);
+  };
+}
+
+/** torchvision Resize(size) with an int: the shorter side becomes `size`, the longer keeps the aspect (truncated). */
+export function resizeShorter(img: Image, size: number): Image {
+  const [, h, w] = img.shape;
+  return h <= w ? resize(img, size, Math.trunc((size * w) / h)) : resize(img, Math.trunc((size * h) / w), size);
 }
 
 /**
@@ -133,12 +163,18 @@ export interface AugmentOptions {
   flip: boolean;
   /** RandomRotation range in degrees (0: none). */
   rotation: number;
+  /** RandomResizedCrop to `size` in place of the padded crop (the ImageNet recipe); null/absent: none. */
+  randomResizedCrop?: { scale: readonly [number, number]; ratio: readonly [number, number] } | null;
 }
 
-/** The classification augmentation of both recipes: RandomCrop(size, padding), RandomHorizontalFlip, RandomRotation. */
+/**
+ * The classification augmentation of the recipes: RandomCrop(size, padding) — or RandomResizedCrop(size) for
+ * ImageNet — then RandomHorizontalFlip and RandomRotation.
+ */
 export function augment(size: number, a: AugmentOptions): Transform {
   const ts: Transform[] = [];
-  if (a.cropPadding > 0) ts.push(randomCrop(size, a.cropPadding));
+  if (a.randomResizedCrop) ts.push(randomResizedCrop(size, a.randomResizedCrop.scale, a.randomResizedCrop.ratio));
+  else if (a.cropPadding > 0) ts.push(randomCrop(size, a.cropPadding));
   if (a.flip) ts.push(randomHflip());
   if (a.rotation > 0) ts.push(randomRotation(a.rotation));
   return compose(...ts);

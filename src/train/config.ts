@@ -14,6 +14,13 @@ const schedule = z.discriminatedUnion('kind', [
     threshold: z.number().nonnegative().optional(), mode: z.enum(['min', 'max']).default('max'), minLr: z.number().nonnegative().optional() }).strict(),
 ]);
 
+/** [lo, hi] with 0 < lo ≤ hi ≤ max. */
+const range = (min: number, max: number) => z.tuple([z.number().gt(min).max(max), z.number().gt(min).max(max)])
+  .refine(([lo, hi]) => hi >= lo, { message: 'needs lo ≤ hi' });
+
+/** Evaluation preprocessing: resize the shorter side to this, then centre-crop imageSize (ImageNet: 256 → 224); unset: resize to imageSize. */
+const evalResize = z.number().int().positive().optional();
+
 const data = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('synth-objects-64'),
     /** 'learn' (default): the set the README's main job learns on a CPU (see LEARN_DATA); 'ci'/'full': canonical sizes. */
@@ -22,10 +29,12 @@ const data = z.discriminatedUnion('kind', [
     /** Side in pixels (the canonical set is 64; other sizes scale pose and are a different, non-canonical set). */
     imageSize: z.number().int().min(16).optional(),
     /** RMS contrast range of figure and ground textures; unset = the canonical [.05, .2] (profile 'learn': LEARN_DATA's). */
-    rms: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).refine(([lo, hi]) => hi >= lo, { message: 'needs lo ≤ hi' }).optional() }).strict(),
+    rms: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).refine(([lo, hi]) => hi >= lo, { message: 'needs lo ≤ hi' }).optional(),
+    evalResize }).strict(),
   z.object({ kind: z.literal('image-folder'), train: z.string(), val: z.string(), imageSize: z.number().int().positive().default(64),
-    grayscale: z.boolean().default(true) }).strict(),
-  z.object({ kind: z.literal('tiny-imagenet'), root: z.string(), imageSize: z.number().int().positive().default(64), grayscale: z.boolean().default(true) }).strict(),
+    grayscale: z.boolean().default(true), evalResize }).strict(),
+  z.object({ kind: z.literal('tiny-imagenet'), root: z.string(), imageSize: z.number().int().positive().default(64), grayscale: z.boolean().default(true),
+    evalResize }).strict(),
   z.object({ kind: z.literal('fashion-mnist'), dir: z.string().optional(), trainLimit: z.number().int().positive().optional(),
     testLimit: z.number().int().positive().optional() }).strict(),
 ]);
@@ -54,10 +63,24 @@ export const trainConfigSchema = z.object({
     schedule: schedule.default({ kind: 'cosine' }),
     labelSmoothing: z.number().min(0).max(1).default(0),
     augment: z.object({ cropPadding: z.number().int().nonnegative().default(4), flip: z.boolean().default(true),
-      rotation: z.number().nonnegative().default(0) }).strict().prefault({}),
+      rotation: z.number().nonnegative().default(0),
+      /** torchvision RandomResizedCrop to the data's imageSize (replaces the padded crop); the ImageNet recipe's (0.08–1, 3/4–4/3). */
+      randomResizedCrop: z.object({ scale: range(0, 1).default([0.08, 1]), ratio: range(0, Infinity).default([3 / 4, 4 / 3]) })
+        .strict().nullable().default(null) }).strict().prefault({}),
     cutmix: z.object({ prob: z.number().min(0).max(1).default(0.5), beta: z.number().positive().default(1) }).strict().nullable().default(null),
     augmix: z.object({ jsdWeight: z.number().nonnegative().default(12), severity: z.number().positive().default(1) }).strict().nullable().default(null),
-    superclass: z.object({ weight: z.number().nonnegative().default(0.5) }).strict().nullable().default(null),
+    superclass: z.object({
+      weight: z.number().nonnegative().default(0.5),
+      /**
+       * 'dataset': the grouping the data ships (synth-objects-64's); 'geirhos-16' / 'restricted-imagenet': the
+       * ImageNet superclasses, matched by WordNet id (Tiny ImageNet's wnids, ImageFolder's class folder names);
+       * or { "<superclass>": ["<class folder or wnid>", …] }.
+       */
+      map: z.union([z.enum(['dataset', 'geirhos-16', 'restricted-imagenet']),
+        z.record(z.string(), z.array(z.string()).min(1))]).default('dataset'),
+      /** A class in no superclass: 'error' stops the run naming it; 'skip' leaves it out of the term (ImageNet-wide maps cover a few classes). */
+      unmapped: z.enum(['error', 'skip']).default('error'),
+    }).strict().nullable().default(null),
     /** Texture/noise fine-tuning views (Azeglio et al.): 'texture-noise' = stage v1, 'texture' = stage v2. */
     blend: z.object({
       stage: z.enum(['texture-noise', 'texture']),

@@ -24,12 +24,25 @@ export function superclassMembers(e: Engine, superOf: ArrayLike<number>, k: numb
   return e.tensor(member, [c, k]);
 }
 
-/** [n, k]: 1/valid at (i, superclass of labels[i]) for the valid samples; all zero when none is valid. */
-export function superclassWeights(labels: Int32Array, superOf: ArrayLike<number>, k: number): Float32Array {
-  const w = new Float32Array(labels.length * k);
-  let valid = 0;
-  labels.forEach((y) => { if (superOf[y] >= 0) valid++; });
-  labels.forEach((y, i) => { const s = superOf[y]; if (s >= 0) w[i * k + s] = 1 / valid; });
+/**
+ * [n, k]: 1/valid at (i, superclass of labels[i]) for the valid samples; all zero when none is valid. With soft
+ * targets [n, classes] (CutMix) a sample's superclass targets mix as its class targets do — λ at S(y_A), 1 − λ at
+ * S(y_B) — and the mean runs over the superclass-labelled mass, which is the count of valid samples for hard labels.
+ */
+export function superclassWeights(labels: Int32Array, superOf: ArrayLike<number>, k: number, targets?: Float32Array): Float32Array {
+  const n = labels.length;
+  const w = new Float32Array(n * k);
+  if (targets) {
+    const c = targets.length / n;
+    for (let i = 0; i < n; i++) {
+      for (let y = 0; y < c; y++) if (superOf[y] >= 0) w[i * k + superOf[y]] += targets[i * c + y];
+    }
+  } else {
+    labels.forEach((y, i) => { if (superOf[y] >= 0) w[i * k + superOf[y]] = 1; });
+  }
+  let mass = 0;
+  for (const v of w) mass += v;
+  if (mass > 0) for (let i = 0; i < w.length; i++) w[i] /= mass;
   return w;
 }
 

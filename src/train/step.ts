@@ -114,14 +114,14 @@ export class TrainStep {
     const x = k(e.tensor(b.images, b.shape));
     const target = k(b.targets ? e.tensor(b.targets, [n, b.targets.length / n]) : e.tensor(b.labels, [n], 'i32'));
     const s = this.superclass;
-    const superWeights = s && this.cfg.train.superclass ? k(e.tensor(superclassWeights(b.labels, s.superOf, s.k), [n, s.k])) : null;
+    const superWeights = s && this.cfg.train.superclass ? k(e.tensor(superclassWeights(b.labels, s.superOf, s.k, b.targets), [n, s.k])) : null;
     return { x, target, superWeights };
   }
 
   #write(inputs: Inputs, b: Batch): void {
     inputs.x.write(b.images);
     inputs.target.write(b.targets ?? b.labels);
-    if (inputs.superWeights && this.superclass) inputs.superWeights.write(superclassWeights(b.labels, this.superclass.superOf, this.superclass.k));
+    if (inputs.superWeights && this.superclass) inputs.superWeights.write(superclassWeights(b.labels, this.superclass.superOf, this.superclass.k, b.targets));
   }
 
   /** Loss, backward and update: the part a capture records. */

@@ -12,19 +12,19 @@ import { NonFiniteLossError, StoppedError } from '../errors.js';
 import { writeFileAtomic } from '../io/fs.js';
 import { DataLoader } from '../data/loader.js';
 import { cutmixBatch } from '../data/cutmix.js';
-import { classToSuperclass } from '../data/superclasses.js';
+import type { SampleTransform } from '../data/loader.js';
 import { Rng } from '../random/rng.js';
 import type { GRCNN } from '../models/grcnn.js';
 import type { TrainConfig } from './config.js';
 import { LrSchedule } from './schedule.js';
 import type { PlateauState } from './early-stopping.js';
-import { TrainStep } from './step.js';
+import { TrainStep, type SuperclassMap } from './step.js';
 import { loadCheckpoint, NonFiniteStateError, saveCheckpoint, saveWeights, type RunState } from './checkpoint.js';
 import { MetricsLog } from './metrics-log.js';
 import { writeCurves, writeReport } from './report.js';
 import { evaluate, firstNonFinite, type EvalResult } from './evaluate.js';
 import { openRunFolder } from './run-folder.js';
-import { buildData, buildModel, evalTransform, trainTransform } from './setup.js';
+import { buildData, buildModel, evalTransform, superclassMap, trainTransform } from './setup.js';
 import { buildOptimizer } from './recipe.js';
 
 export interface Progress { step: number; totalSteps: number; epoch: number; loss: number; lr: number; imagesPerSec: number }
@@ -65,8 +65,13 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
   const metrics = new MetricsLog(join(opts.out, 'metrics.jsonl'));
   let data: ReturnType<typeof buildData>;
   let model: GRCNN;
+  let superclasses: SuperclassMap | null;
+  let evalT: SampleTransform;
   try {
     data = buildData(cfg);
+    // Config errors that need the data (superclass map, eval crop) stop the run before anything is written.
+    superclasses = superclassMap(cfg, data);
+    evalT = evalTransform(data);
     model = buildModel(engine, cfg, data);
   } catch (e) {
     folder.release();
@@ -90,7 +95,6 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
       writeFileAtomic(metrics.path, new Uint8Array());
     }
     writeFileAtomic(join(opts.out, 'config.json'), Buffer.from(JSON.stringify(cfg, null, 2) + '\n'));
-    const superOf = t.superclass && data.superclasses ? classToSuperclass(data.superclasses, data.train.numClasses) : null;
     const loader = new DataLoader(data.train, {
       batchSize: t.batchSize, seed: cfg.seed, dropLast: true, skipCorrupt: t.skipCorrupt, start: state.loader,
       transform: await trainTransform(engine, cfg, data),
@@ -99,7 +103,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
     const perEpoch = loader.batchesPerEpoch;
     let totalSteps = Math.min(t.epochs * perEpoch, t.maxSteps ?? Infinity);
     let step = state.step;
-    const trainStep = new TrainStep(engine, model, optimizer, cfg, superOf && t.superclass ? { superOf, k: data.superclasses!.names.length } : null, t.replay);
+    const trainStep = new TrainStep(engine, model, optimizer, cfg, superclasses, t.replay);
     let pending = 0;
     let lastLog = performance.now();
     let imagesSinceLog = 0;
@@ -151,7 +155,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
         const wantCkpt = step % t.checkpointEvery === 0 || endOfEpoch || stopping;
         if (step % t.logEvery === 0 || wantCkpt) await checkLoss(b.epoch, lr);
         if (endOfEpoch) {
-          const ev = await evaluate(engine, model, data.val, evalTransform(data), t.batchSize);
+          const ev = await evaluate(engine, model, data.val, evalT, t.batchSize);
           schedule.observe(ev.top1);
           metrics.append({ step, epoch: b.epoch, valTop1: ev.top1, valTop5: ev.top5, valLoss: ev.loss });
           if (skipped.length) {
@@ -173,7 +177,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
       await loader.close();
       optimizer.dispose();
     }
-    const final = await evaluate(engine, model, data.val, evalTransform(data), t.batchSize);
+    const final = await evaluate(engine, model, data.val, evalT, t.batchSize);
     await saveWeights(join(opts.out, 'weights.safetensors'), model, { model: cfg.model.preset });
     const replayStats = { ...trainStep.counts };
     const report = writeReport({
