@@ -8,6 +8,7 @@ import { reconstructCommand } from './reconstruct.js';
 import { cotrainCommand } from './cotrain.js';
 import { convrnnCommand } from './convrnn.js';
 import { scoreCommand } from './score.js';
+import { pipelineCommand } from './pipeline.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const nums = (v: string) => list(v).map((s) => {
@@ -120,6 +121,21 @@ program.command('score').description('Brain-Score-style V1/V2/V4/IT scores on th
   .option('--layers <list>', 'candidate layers (default: the model\'s blocks)', list)
   .option('--form <explained-variance|r2-over-ceiling|ratio>', 'ceiled score form')
   .action(async (o) => { await scoreCommand(o); });
+
+program.command('pipeline').description('the paper\'s sequence: train (CutMix, AugMix, superclass loss) → finetune layer1 on texture + noise blends → layer2 on textures → score each')
+  .option('-o, --out <dir>', 'pipeline folder (one run folder per stage)', 'runs/pipeline')
+  .option('-c, --config <file>', 'training config (default tools/configs/paper-builtin.json)')
+  .option('--stage1 <file>', 'stage-1 config: its train section (default tools/configs/finetune-v1.json)')
+  .option('--stage2 <file>', 'stage-2 config: its train section (default tools/configs/finetune-v2.json)')
+  .option('--epochs <n>', 'override train.epochs of every stage', int)
+  .option('--max-steps <n>', 'stop every stage after this many steps', int)
+  .option('--benchmarks <list>', 'v1,v2,v4,it', list, ['v1', 'v2', 'v4', 'it'])
+  .option('--stimuli <n>', 'stimuli per simulated benchmark', int)
+  .option('--splits <n>', 'cross-validation splits (10)', int)
+  .option('--resume', 'skip finished stages, continue an interrupted one')
+  .option('--force', 'replace runs already in the stage folders')
+  .option('--no-progress', 'no progress bar')
+  .action(async (o) => { await pipelineCommand(o); });
 
 program.parseAsync().catch((e: unknown) => {
   // The one place errors reach the user: one line naming the file, field or tensor; the stack only with --debug.

@@ -5,7 +5,7 @@ import { Engine } from '../engine.js';
 import { loadTrainConfig, parseTrainConfig, scaleForAdapter, type TrainConfig } from '../train/config.js';
 import { describeData, runTraining, type TrainOptions } from '../train/trainer.js';
 import { writeReport } from '../train/report.js';
-import { evaluate } from '../train/evaluate.js';
+import { evaluate, type EvalResult } from '../train/evaluate.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { buildData, buildModel, evalTransform } from '../train/setup.js';
 import { trainingBar } from './progress.js';
@@ -40,7 +40,11 @@ export function configFrom(args: { config?: string; epochs?: number; maxSteps?: 
 }
 
 export async function trainCommand(args: TrainArgs, extra: Partial<TrainOptions> = {}): Promise<void> {
-  const cfg = configFrom(args);
+  await trainWithConfig(configFrom(args), args, extra);
+}
+
+/** The body of `train`/`finetune` for a config already built (the pipeline builds its stages' configs). */
+export async function trainWithConfig(cfg: TrainConfig, args: TrainArgs, extra: Partial<TrainOptions> = {}): Promise<{ steps: number; final: EvalResult }> {
   const engine = await Engine.create();
   const bar = trainingBar(args.progress);
   const ctl = new AbortController();
@@ -58,6 +62,7 @@ export async function trainCommand(args: TrainArgs, extra: Partial<TrainOptions>
     console.log(`done: ${r.steps} steps; val top-1 ${(100 * r.final.top1).toFixed(1)}%, top-5 ${(100 * r.final.top5).toFixed(1)}% `
       + `(${r.final.n} images); checkpoint ${r.checkpoint}, metrics ${join(args.out, 'metrics.jsonl')}, plot ${join(args.out, 'curves.svg')}`);
     r.model.dispose();
+    return { steps: r.steps, final: r.final };
   } finally {
     unhook();
     bar.stop();
