@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Engine } from '../engine.js';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../io/fs.js';
 import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../train/config.js';
@@ -75,7 +76,6 @@ function finished(dir: string, cfg: TrainConfig): boolean {
 export async function pipelineCommand(a: PipelineArgs): Promise<StageResult[]> {
   const configPath = a.config ?? packageFile('tools/configs/paper-builtin.json');
   const base = configFrom({ config: configPath, epochs: a.epochs, maxSteps: a.maxSteps });
-  const dir = (s: string) => join(a.out, s);
   const s1 = a.stage1 ?? packageFile('tools/configs/finetune-v1.json');
   const s2 = a.stage2 ?? packageFile('tools/configs/finetune-v2.json');
   const stages: Stage[] = [
@@ -86,25 +86,35 @@ export async function pipelineCommand(a: PipelineArgs): Promise<StageResult[]> {
       from: '2-finetune-v1', blocks: ['layer2'] },
   ];
   const results: StageResult[] = [];
-  for (const st of stages) {
-    const out = dir(st.name);
-    console.log(`pipeline: ${st.name}: ${st.title}${st.from ? ` from ${dir(st.from)}` : ''}`);
-    let run: { steps: number; top1: number };
-    if (a.resume && finished(out, st.cfg)) {
-      run = loggedTop1(out);
-      console.log(`pipeline: ${st.name} is finished (${out}), skipped`);
-    } else {
-      const resume = a.resume === true && existsSync(join(out, 'checkpoint.safetensors'));
-      const r = await trainWithConfig(st.cfg, { config: st.configPath, out, progress: a.progress, resume, force: a.force },
-        st.from ? { init: resume ? undefined : join(dir(st.from), 'checkpoint.safetensors'), trainable: st.blocks } : {});
-      run = { steps: r.steps, top1: r.final.top1 };
-    }
-    const scores = await scoreCommand({ model: `${st.cfg.model.preset}:${join(out, 'weights.safetensors')}`, benchmarks: a.benchmarks,
-      out: join(out, 'score'), stimuli: a.stimuli, splits: a.splits });
-    results.push({ name: st.name, title: st.title, ...run, scores });
+  // One engine for every stage: a device per stage would re-create Dawn's instance each time.
+  const engine = await Engine.create();
+  try {
+    for (const st of stages) results.push(await runStage(engine, st, a));
+  } finally {
+    engine.close();
   }
   writeSummary(a.out, results);
   return results;
+}
+
+/** Trains a stage (or finds it finished, with --resume), then scores its weights. */
+async function runStage(engine: Engine, st: Stage, a: PipelineArgs): Promise<StageResult> {
+  const dir = (s: string) => join(a.out, s);
+  const out = dir(st.name);
+  console.log(`pipeline: ${st.name}: ${st.title}${st.from ? ` from ${dir(st.from)}` : ''}`);
+  let run: { steps: number; top1: number };
+  if (a.resume && finished(out, st.cfg)) {
+    run = loggedTop1(out);
+    console.log(`pipeline: ${st.name} is finished (${out}), skipped`);
+  } else {
+    const resume = a.resume === true && existsSync(join(out, 'checkpoint.safetensors'));
+    const r = await trainWithConfig(st.cfg, { config: st.configPath, out, progress: a.progress, resume, force: a.force },
+      st.from ? { init: resume ? undefined : join(dir(st.from), 'checkpoint.safetensors'), trainable: st.blocks } : {}, engine);
+    run = { steps: r.steps, top1: r.final.top1 };
+  }
+  const scores = await scoreCommand({ model: `${st.cfg.model.preset}:${join(out, 'weights.safetensors')}`, benchmarks: a.benchmarks,
+    out: join(out, 'score'), stimuli: a.stimuli, splits: a.splits }, engine);
+  return { name: st.name, title: st.title, ...run, scores };
 }
 
 /** pipeline.md (a table: stage, steps, val top-1, each benchmark's ceiled score and committed layer) and pipeline.json. */

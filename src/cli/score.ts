@@ -32,10 +32,11 @@ function build(engine: Engine, spec: string): { model: ScoredModel; input: Model
   return { model, input: INPUT[preset] };
 }
 
-export async function scoreCommand(a: ScoreArgs): Promise<RegionResult[]> {
+/** `shared`: an engine the caller owns and closes (the pipeline runs every stage on one). */
+export async function scoreCommand(a: ScoreArgs, shared?: Engine): Promise<RegionResult[]> {
   const known = ['v1', 'v2', 'v4', 'it'];
   for (const b of a.benchmarks) if (!known.includes(b)) throw new ConfigError(`score: benchmark '${b}' is not one of ${known.join(', ')} (behavior is not built yet)`);
-  const engine = await Engine.create();
+  const engine = shared ?? await Engine.create();
   try {
     const { model, input } = build(engine, a.model);
     const gen = new GRCNN(engine, { ...GRCNN_PRESETS['grcnn-small'] });
@@ -56,6 +57,6 @@ export async function scoreCommand(a: ScoreArgs): Promise<RegionResult[]> {
     model.dispose();
     return results;
   } finally {
-    engine.close();
+    if (!shared) engine.close();
   }
 }

@@ -43,9 +43,12 @@ export async function trainCommand(args: TrainArgs, extra: Partial<TrainOptions>
   await trainWithConfig(configFrom(args), args, extra);
 }
 
-/** The body of `train`/`finetune` for a config already built (the pipeline builds its stages' configs). */
-export async function trainWithConfig(cfg: TrainConfig, args: TrainArgs, extra: Partial<TrainOptions> = {}): Promise<{ steps: number; final: EvalResult }> {
-  const engine = await Engine.create();
+/**
+ * The body of `train`/`finetune` for a config already built (the pipeline builds its stages' configs); `shared`
+ * is an engine the caller owns and closes.
+ */
+export async function trainWithConfig(cfg: TrainConfig, args: TrainArgs, extra: Partial<TrainOptions> = {}, shared?: Engine): Promise<{ steps: number; final: EvalResult }> {
+  const engine = shared ?? await Engine.create();
   const bar = trainingBar(args.progress);
   const ctl = new AbortController();
   const unhook = stopOnSignals(ctl, (m) => { bar.stop(); console.log(m); });
@@ -66,7 +69,7 @@ export async function trainWithConfig(cfg: TrainConfig, args: TrainArgs, extra: 
   } finally {
     unhook();
     bar.stop();
-    engine.close();
+    if (!shared) engine.close();
   }
 }
 
