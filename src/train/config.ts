@@ -1,6 +1,7 @@
 /**
  * The training configuration (JSON), validated with zod so a bad file fails naming the field. Defaults give the
- * README's main job: the small GRCNN on synth-objects-64 with CutMix and the superclass loss.
+ * README's main job: the small GRCNN on synth-objects-64 (see LEARN_DATA); the paper's recipes, with CutMix, AugMix
+ * and the superclass loss, are files in tools/configs/.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -64,9 +65,12 @@ export const trainConfigSchema = z.object({
     labelSmoothing: z.number().min(0).max(1).default(0),
     augment: z.object({ cropPadding: z.number().int().nonnegative().default(4), flip: z.boolean().default(true),
       rotation: z.number().nonnegative().default(0),
-      /** torchvision RandomResizedCrop to the data's imageSize (replaces the padded crop); the ImageNet recipe's (0.08–1, 3/4–4/3). */
+      /**
+       * torchvision RandomResizedCrop to the data's imageSize (replaces the padded crop); the ImageNet recipe's (0.08–1,
+       * 3/4–4/3). Optional rather than defaulted, so config.json of runs made before it still resume unchanged.
+       */
       randomResizedCrop: z.object({ scale: range(0, 1).default([0.08, 1]), ratio: range(0, Infinity).default([3 / 4, 4 / 3]) })
-        .strict().nullable().default(null) }).strict().prefault({}),
+        .strict().nullable().optional() }).strict().prefault({}),
     cutmix: z.object({ prob: z.number().min(0).max(1).default(0.5), beta: z.number().positive().default(1) }).strict().nullable().default(null),
     augmix: z.object({ jsdWeight: z.number().nonnegative().default(12), severity: z.number().positive().default(1) }).strict().nullable().default(null),
     superclass: z.object({
