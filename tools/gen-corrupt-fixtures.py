@@ -12,7 +12,8 @@ noise corruptions over many draws instead (mean and standard deviation of the gr
 pixels changed), which the test compares with ours.
 
 Outputs: test/fixtures/corrupt-canonical.json (manifest: images, shapes, offsets, statistics, library versions,
-this script's SHA-256) and test/fixtures/corrupt-canonical.bin.gz (every uint8 array, HWC, concatenated).
+this script's SHA-256; also one cv2.resize INTER_CUBIC as frost rescales its photographs) and
+test/fixtures/corrupt-canonical.bin.gz (every uint8 array, HWC, concatenated).
 Run: /usr/bin/python3 tools/gen-corrupt-fixtures.py (apt: python3-pil python3-opencv python3-skimage python3-scipy).
 """
 import gzip
@@ -198,6 +199,9 @@ def main():
                 out = corrupt(name, gray_src, p)
                 manifest['cases'].append({'image': 'gray_source', 'name': name, 'severity': s, 'table': table,
                                           'gray': add(to_l(out))})
+    # frost's photo rescaling (cv2.resize, INTER_CUBIC, on the uint8 photo).
+    photo = scene(13, 17, 4)
+    manifest['frost_resize'] = {'photo': add(photo), 'out': add(cv2.resize(photo, dsize=(23, 20), interpolation=cv2.INTER_CUBIC))}
     img = rgb['a']
     draws = 64
     for table, spec in NOISE.items():
