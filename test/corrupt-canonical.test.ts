@@ -161,4 +161,23 @@ describe('canonical mode on the GPU vs its CPU reference', () => {
       x.dispose();
     }
   });
+
+  it('gray output in float mode is the ITU-R 601 luma of the corrupted RGB; gray output needs RGB input', async () => {
+    const e = eng();
+    const shape = [2, 3, 9, 11];
+    const data = Float64Array.from({ length: 2 * 3 * 99 }, (_, i) => (i % 17) / 16);
+    const x = e.tensor(Float32Array.from(data), shape);
+    const rgb = await levels(corrupt(x, 'contrast', 2, { seed: 0 }), false);
+    const gray = await levels(corrupt(x, 'contrast', 2, { seed: 0, gray: true }), false);
+    expect(gray.length).toBe(2 * 99);
+    for (let n = 0; n < 2; n++) {
+      for (let i = 0; i < 99; i++) {
+        const o = n * 297 + i;
+        expect(gray[n * 99 + i]).toBeCloseTo(0.299 * rgb[o] + 0.587 * rgb[o + 99] + 0.114 * rgb[o + 198], 3);
+      }
+    }
+    const g = e.zeros([1, 1, 9, 11]);
+    expect(() => corrupt(g, 'contrast', 2, { seed: 0, gray: true })).toThrow(/gray output needs RGB images/);
+    for (const t of [x, g]) t.dispose();
+  });
 });
