@@ -8,7 +8,8 @@
 //                           imagecorruptions' `_motion_blur` (numpy shift with edge replication)
 //   corrupt_blur_zoom:      y = clip((x + Σ_z zoom_z(x)[:H, :W]) / (n_z + 1)); zoom_z samples the centre crop
 //                           bilinearly at top + i·(crop−1)/(out−1) (scipy.ndimage.zoom, order 1). Two vec4 per
-//                           factor: (top, scale, last, 0) for rows, then for columns.
+//                           factor: (top, scale, last, valid) for rows, then for columns; samples at i ≥ valid
+//                           are 0 (scipy's 'constant' zoom where i·scale overshoots the crop in f64).
 //   corrupt_blur_glass:     ImageNet-C glass blur pixel shuffle, in place on y: `iters` passes, rows h = H−δ … δ+1,
 //                           columns w = W−δ … δ+1 (both descending), (dx, dy) = ⌊2δ·U⌋ − δ from counter
 //                           (it·H + h)·W + w; swaps gray pixels and, for colour, copies pixel (h+dy, w+dx) onto
@@ -113,6 +114,7 @@ fn corrupt_blur_motion(@builtin(global_invocation_id) g: vec3<u32>) {
 
 // Bilinear sample of plane `base` at (row, column) coordinates, clamped to the crop's last row/column.
 fn zoom_tap(base: u32, ry: vec4<f32>, rx: vec4<f32>, i: u32, j: u32) -> f32 {
+  if (f32(i) >= ry.w || f32(j) >= rx.w) { return 0.0; }
   let sy = ry.x + f32(i) * ry.y;
   let sx = rx.x + f32(j) * rx.y;
   let y0 = floor(sy);

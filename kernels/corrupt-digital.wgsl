@@ -10,9 +10,20 @@
 //                             rounded to 1/32 pixel as OpenCV's fixed-point remap does.
 //   corrupt_digital_elastic:  scipy map_coordinates(order 1, mode 'reflect'): y[i, j] = x(i + α·dy[i, j],
 //                             j + α·dx[i, j]) bilinear over the symmetric extension; dx, dy are [N, H, W].
-//   corrupt_digital_pixelate: PIL resize to h × w with BOX, back to H × W with NEAREST: output (i, j) reads low-res
-//                             pixel (⌊(2i+1)h/2H⌋, ⌊(2j+1)w/2W⌋) = the mean of input rows [⌊(2a·H + h)/2h⌋,
-//                             ⌊(2(a+1)·H + h)/2h⌋) and the same for columns.
+//   corrupt_digital_pixelate: PIL resize to h × w with BOX, back to H × W with NEAREST, in float: output (i, j) is
+//                             the mean over the BOX window of its NEAREST low-res pixel (windows and indices from
+//                             Pillow's own arithmetic, the table in dx: src/corrupt/pil.ts pixelateTable).
+//   corrupt_digital_pixelate_u8: the canonical pixelate on 8-bit samples round(255·x), as Pillow does it: BOX
+//                             reduction in two passes (horizontal, uint8, then vertical) with 22-bit fixed-point
+//                             weights, clip8((Σ v·k + 2²¹) >> 22), then NEAREST back; all indices and weights come
+//                             from the table in dx (src/corrupt/pil.ts pixelateTable).
+//   corrupt_digital_quantize: numpy's uint8 steps: mode 0 y = round(255·x)/255 (the uint8 input), mode 1
+//                             y = ⌊255·x + 2⁻¹²⌋/255 (np.uint8 truncation of the float result; the 2⁻¹² keeps values
+//                             that are integers up to f32 rounding on their integer).
+//   corrupt_digital_channels: gray ↔ RGB around the canonical pipeline: C = 1 input → 3 equal channels (what
+//                             imagecorruptions does to a 2-D image); C = 3 input → one luma channel, mode 0
+//                             0.299·R + 0.587·G + 0.114·B, mode 1 PIL's convert('L') on 8-bit samples,
+//                             (19595·R + 38470·G + 7471·B + 2¹⁵) >> 16.
 //
 // Bindings: x (read), aux (read: two vec4 affine rows per image), dx (read: the x displacement, or the means
 // for contrast), dy (read), y (read_write), params (uniform).
@@ -134,9 +145,68 @@ fn corrupt_digital_elastic(@builtin(global_invocation_id) g: vec3<u32>) {
   }
 }
 
-// First and one-past-last input index of low-res cell a (PIL's box support, exact in integers).
-fn box_span(a: u32, big: u32, small: u32) -> vec2<u32> {
-  return vec2<u32>((2u * a * big + small) / (2u * small), min((2u * (a + 1u) * big + small) / (2u * small), big));
+fn table_u32(i: u32) -> u32 { return u32(dx[i]); }
+
+fn clip8(v: i32) -> i32 { return clamp(v >> 22u, 0, 255); }
+
+@compute @workgroup_size(TILE, TILE, 1)
+fn corrupt_digital_pixelate_u8(@builtin(global_invocation_id) g: vec3<u32>) {
+  let p = params;
+  if (g.x >= p.w || g.y >= p.h) { return; }
+  let hw = p.w * p.h;
+  let kh = table_u32(0u);
+  let kv = table_u32(1u);
+  let hoff = 2u + p.w + p.h + table_u32(2u + g.x) * (2u + kh);
+  let voff = 2u + p.w + p.h + p.lw * (2u + kh) + table_u32(2u + p.w + g.y) * (2u + kv);
+  let x0 = table_u32(hoff);
+  let xn = table_u32(hoff + 1u);
+  let y0 = table_u32(voff);
+  let yn = table_u32(voff + 1u);
+  for (var ch = 0u; ch < p.c; ch++) {
+    let base = (g.z * p.c + ch) * hw;
+    var acc = 1 << 21u;
+    for (var r = 0u; r < yn; r++) {
+      var s = 1 << 21u;
+      for (var c = 0u; c < xn; c++) {
+        let v = i32(round(255.0 * clamp(x[base + (y0 + r) * p.w + x0 + c], 0.0, 1.0)));
+        s += v * i32(dx[hoff + 2u + c]);
+      }
+      acc += clip8(s) * i32(dx[voff + 2u + r]);
+    }
+    y[base + g.y * p.w + g.x] = f32(clip8(acc)) / 255.0;
+  }
+}
+
+@compute @workgroup_size(TILE, TILE, 1)
+fn corrupt_digital_quantize(@builtin(global_invocation_id) g: vec3<u32>) {
+  let p = params;
+  if (g.x >= p.w || g.y >= p.h) { return; }
+  let hw = p.w * p.h;
+  for (var ch = 0u; ch < p.c; ch++) {
+    let i = (g.z * p.c + ch) * hw + g.y * p.w + g.x;
+    let v = 255.0 * clamp(x[i], 0.0, 1.0);
+    y[i] = select(floor(v + 1.0 / 4096.0), round(v), p.mode == 0u) / 255.0;
+  }
+}
+
+@compute @workgroup_size(TILE, TILE, 1)
+fn corrupt_digital_channels(@builtin(global_invocation_id) g: vec3<u32>) {
+  let p = params;
+  if (g.x >= p.w || g.y >= p.h) { return; }
+  let hw = p.w * p.h;
+  let i = g.y * p.w + g.x;
+  if (p.c == 1u) {
+    for (var ch = 0u; ch < 3u; ch++) { y[(g.z * 3u + ch) * hw + i] = x[g.z * hw + i]; }
+    return;
+  }
+  let o = g.z * 3u * hw + i;
+  let rgb = clamp(vec3<f32>(x[o], x[o + hw], x[o + 2u * hw]), vec3<f32>(0.0), vec3<f32>(1.0));
+  if (p.mode == 0u) {
+    y[g.z * hw + i] = dot(rgb, vec3<f32>(0.299, 0.587, 0.114));
+    return;
+  }
+  let v = vec3<i32>(round(255.0 * rgb));
+  y[g.z * hw + i] = f32((dot(v, vec3<i32>(19595, 38470, 7471)) + 32768) >> 16u) / 255.0;
 }
 
 @compute @workgroup_size(TILE, TILE, 1)
@@ -144,14 +214,26 @@ fn corrupt_digital_pixelate(@builtin(global_invocation_id) g: vec3<u32>) {
   let p = params;
   if (g.x >= p.w || g.y >= p.h) { return; }
   let hw = p.w * p.h;
-  let rows = box_span((2u * g.y + 1u) * p.lh / (2u * p.h), p.h, p.lh);
-  let cols = box_span((2u * g.x + 1u) * p.lw / (2u * p.w), p.w, p.lw);
-  let count = f32((rows.y - rows.x) * (cols.y - cols.x));
+  let kh = table_u32(0u);
+  let kv = table_u32(1u);
+  let hoff = 2u + p.w + p.h + table_u32(2u + g.x) * (2u + kh);
+  let voff = 2u + p.w + p.h + p.lw * (2u + kh) + table_u32(2u + p.w + g.y) * (2u + kv);
+  let x0 = table_u32(hoff);
+  let xn = table_u32(hoff + 1u);
+  let y0 = table_u32(voff);
+  let yn = table_u32(voff + 1u);
   for (var ch = 0u; ch < p.c; ch++) {
     let base = (g.z * p.c + ch) * hw;
     var acc = 0.0;
-    for (var r = rows.x; r < rows.y; r++) {
-      for (var c = cols.x; c < cols.y; c++) { acc += x[base + r * p.w + c]; }
+    var count = 0.0;
+    for (var r = 0u; r < yn; r++) {
+      for (var c = 0u; c < xn; c++) {
+        // Pillow's window can end in zero-weight samples: count only the weighted ones.
+        if (dx[hoff + 2u + c] > 0.0 && dx[voff + 2u + r] > 0.0) {
+          acc += x[base + (y0 + r) * p.w + x0 + c];
+          count += 1.0;
+        }
+      }
     }
     y[base + g.y * p.w + g.x] = acc / count;
   }

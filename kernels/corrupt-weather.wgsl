@@ -15,6 +15,8 @@
 //   corrupt_weather_frost:      y = clip(a·x + b·F) with F a procedural ice layer (NOT the ImageNet-C frost
 //                               photographs, which cannot be shipped): ridged six-octave value noise keyed per
 //                               image, tinted blue-white; gray images use F's luma (0.2989, 0.587, 0.114).
+//   corrupt_weather_frost_photo: y = clip(a·x + b·F) with F = layer [N, 3, H, W], the crops of the original frost
+//                               photographs (src/corrupt/frost-photos.ts); gray images use F's luma.
 //
 // Bindings: x, layer|map (read), pmin, pmax, xmax (read, [N]), map (read_write for plasma), y (read_write).
 // Grid: (ceil(W / TILE), ceil(H / TILE), N) per pixel (layer: ZW × ZH; plasma: cells per side); x, y of the
@@ -198,5 +200,23 @@ fn corrupt_weather_frost(@builtin(global_invocation_id) g: vec3<u32>) {
   }
   for (var ch = 0u; ch < 3u; ch++) {
     y[base + ch * hw + i] = clamp(p.a * x[base + ch * hw + i] + p.b * tint[ch], 0.0, 1.0);
+  }
+}
+
+@compute @workgroup_size(TILE, TILE, 1)
+fn corrupt_weather_frost_photo(@builtin(global_invocation_id) g: vec3<u32>) {
+  let p = params;
+  if (g.x >= p.w || g.y >= p.h) { return; }
+  let hw = p.w * p.h;
+  let base = g.z * p.c * hw;
+  let i = g.y * p.w + g.x;
+  let f = g.z * 3u * hw + i;
+  let photo = vec3<f32>(layer[f], layer[f + hw], layer[f + 2u * hw]);
+  if (p.c == 1u) {
+    y[base + i] = clamp(p.a * x[base + i] + p.b * dot(photo, vec3<f32>(0.2989, 0.587, 0.114)), 0.0, 1.0);
+    return;
+  }
+  for (var ch = 0u; ch < 3u; ch++) {
+    y[base + ch * hw + i] = clamp(p.a * x[base + ch * hw + i] + p.b * photo[ch], 0.0, 1.0);
   }
 }

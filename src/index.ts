@@ -16,3 +16,4 @@ export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export * as data from './data/index.js';
 export * as analysis from './analysis/index.js';
 export * as stats from './stats/index.js';
+export * as corruptions from './corrupt/index.js';

@@ -6,9 +6,14 @@ export function roundHalfEven(v: number): number {
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** numpy.arange(start, stop, step) as numpy computes it: ⌈(stop − start)/step⌉ values start + i·step. */
+/**
+ * numpy.arange(start, stop, step) as numpy computes it: ⌈(stop − start)/step⌉ values start + i·δ with
+ * δ = (start + step) − start (numpy fills from its first two values), which is not always start + i·step:
+ * arange(1, 1.21, 0.02)[10] is 1.2000000000000002, and ⌈36/z⌉ of zoom blur's crop depends on that last bit.
+ */
 export function arange(start: number, stop: number, step: number): number[] {
-  return Array.from({ length: Math.ceil((stop - start) / step) }, (_, i) => start + i * step);
+  const delta = start + step - start;
+  return Array.from({ length: Math.ceil((stop - start) / step) }, (_, i) => start + i * delta);
 }
 
 /**

@@ -1,16 +1,23 @@
 /**
  * `cortexgpu corrupt`: a PNG contact sheet of every corruption — rows in imagecorruptions' order, columns the
- * clean image then severities 1…5 — at 64 or 224 px with that size's severity table. Without `image` it uses a
- * built-in synthetic scene. Frost's row uses the procedural (non-canonical) ice layer.
+ * clean image then severities 1…5 — at 64 or 224 px with that size's severity table, labelled (corruption names
+ * down the left, severities across the top, table and mode in the corner) so it reads on its own. Without `image`
+ * it uses a built-in synthetic scene. Float mode by default; `canonical` reproduces imagecorruptions' uint8 steps;
+ * `gray` shows the gray result of corrupting the RGB image; frost's row uses the procedural ice layer unless
+ * `frostDir` holds the original photographs.
  */
 import { Engine } from '../engine.js';
 import type { Image } from '../data/dataset.js';
 import { readImage, writeImage } from '../data/image-io.js';
-import { resize } from '../data/transforms.js';
+import { grayscale, resize } from '../data/transforms.js';
 import { CORRUPTIONS } from '../corrupt/catalogue.js';
 import { corrupt } from '../corrupt/corrupt.js';
+import { loadFrostPhotos } from '../corrupt/frost-photos.js';
+import { drawText, GLYPH_H, textWidth } from './bitmap-font.js';
 
-export interface CorruptCommandOptions { out: string; size: 64 | 224; seed: number; image?: string }
+export interface CorruptCommandOptions {
+  out: string; size: 64 | 224; seed: number; image?: string; canonical?: boolean; gray?: boolean; frostDir?: string;
+}
 
 const GAP = 2;
 
@@ -38,31 +45,50 @@ function loadImage(path: string | undefined, size: number): Image {
   return img.shape[1] === size && img.shape[2] === size ? img : resize(img, size, size);
 }
 
+/** Sheet geometry: tiles start at (left, top); each label fits its margin at `scale`. */
+export interface SheetLayout { width: number; height: number; left: number; top: number; scale: number }
+
+const PAD = 4;
+
 /** Writes the contact sheet to `out`; uses `engine` when given, else opens (and closes) its own. */
-export async function corruptCommand(opts: CorruptCommandOptions, engine?: Engine): Promise<{ width: number; height: number }> {
+export async function corruptCommand(opts: CorruptCommandOptions, engine?: Engine): Promise<SheetLayout> {
   const { size } = opts;
+  // Fail on a bad photo folder before any GPU work.
+  if (opts.frostDir) loadFrostPhotos(opts.frostDir);
   const img = loadImage(opts.image, size);
   const e = engine ?? (await Engine.create());
   const cols = 6;
-  const width = cols * size + (cols - 1) * GAP;
-  const height = CORRUPTIONS.length * size + (CORRUPTIONS.length - 1) * GAP;
+  const scale = size >= 128 ? 2 : 1;
+  const headers = ['clean', ...[1, 2, 3, 4, 5].map((s) => (textWidth(`severity ${s}`, scale) <= size ? `severity ${s}` : `s${s}`))];
+  const corner = [`table ${size}`, opts.canonical ? 'canonical' : 'float', ...(opts.gray ? ['gray'] : [])];
+  const left = Math.max(...[...CORRUPTIONS, ...corner].map((t) => textWidth(t, scale))) + 2 * PAD;
+  const top = Math.max(GLYPH_H * scale + 2 * PAD, corner.length * (GLYPH_H + 2) * scale + PAD);
+  const width = left + cols * size + (cols - 1) * GAP;
+  const height = top + CORRUPTIONS.length * size + (CORRUPTIONS.length - 1) * GAP;
   const sheet = new Float32Array(3 * width * height).fill(1);
-  const place = (tile: ArrayLike<number>, row: number, col: number) => {
+  const canvas = { data: sheet, width, height };
+  corner.forEach((t, k) => drawText(canvas, PAD, PAD + k * (GLYPH_H + 2) * scale, t, scale, [0.35, 0.35, 0.35]));
+  headers.forEach((t, col) => drawText(canvas, left + col * (size + GAP) + Math.floor((size - textWidth(t, scale)) / 2), top - PAD - GLYPH_H * scale, t, scale));
+  CORRUPTIONS.forEach((name, row) => drawText(canvas, PAD, top + row * (size + GAP) + Math.floor((size - GLYPH_H * scale) / 2), name, scale));
+  const place = (tile: ArrayLike<number>, row: number, col: number, channels: number) => {
     for (let c = 0; c < 3; c++) {
       for (let y = 0; y < size; y++) {
-        const dst = c * width * height + (row * (size + GAP) + y) * width + col * (size + GAP);
-        for (let x = 0; x < size; x++) sheet[dst + x] = tile[(c * size + y) * size + x];
+        const dst = c * width * height + (top + row * (size + GAP) + y) * width + left + col * (size + GAP);
+        const src = (channels === 1 ? 0 : c) * size * size + y * size;
+        for (let x = 0; x < size; x++) sheet[dst + x] = tile[src + x];
       }
     }
   };
   try {
     const x = e.tensor(img.data, [1, 3, size, size]).keep();
     try {
+      const clean = opts.gray ? grayscale(img) : img;
+      const copts = { seed: opts.seed, firstIndex: 0, table: size, canonical: opts.canonical, gray: opts.gray, frostDir: opts.frostDir };
       for (const [row, name] of CORRUPTIONS.entries()) {
-        place(img.data, row, 0);
+        place(clean.data, row, 0, clean.shape[0]);
         for (let s = 1; s <= 5; s++) {
-          const y = corrupt(x, name, s, { seed: opts.seed, firstIndex: 0, table: size });
-          place(await y.read(), row, s);
+          const y = corrupt(x, name, s, copts);
+          place(await y.read(), row, s, y.shape[1]);
           y.dispose();
         }
       }
@@ -73,5 +99,5 @@ export async function corruptCommand(opts: CorruptCommandOptions, engine?: Engin
     if (!engine) e.close();
   }
   writeImage(opts.out, { data: sheet, shape: [3, height, width] });
-  return { width, height };
+  return { width, height, left, top, scale };
 }

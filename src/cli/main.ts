@@ -67,15 +67,18 @@ program.command('eval').description('top-1/top-5 of a checkpoint on the validati
   .option('-o, --out <dir>', 'report folder (default: <checkpoint folder>/eval)')
   .action((o) => evalCommand(o));
 
-program.command('corrupt').description('write a PNG grid of every corruption × severity (frost is procedural, non-canonical)')
+program.command('corrupt').description('write a labelled PNG grid of every corruption × severity (frost procedural unless --frost-dir)')
   .option('-o, --out <png>', 'output PNG', 'runs/corruptions.png')
   .option('--size <px>', 'severity table: 64 or 224', '64')
   .option('--seed <n>', 'corruption seed', int, 0)
   .option('--image <file>', 'image to corrupt (default: a built-in scene)')
+  .option('--canonical', "imagecorruptions' uint8 steps (8-bit pixelate, libjpeg integer JPEG, np.uint8 result)")
+  .option('--gray', 'corrupt the RGB image, then show its gray (luma) result')
+  .option('--frost-dir <folder>', "imagecorruptions' frost photographs (frost1.png … frost5.jpg)")
   .action(async (o) => {
     const size = Number(o.size);
     if (size !== 64 && size !== 224) throw new InvalidArgumentError(`--size ${o.size}: 64 or 224`);
-    const r = await corruptCommand({ out: o.out, size, seed: o.seed, image: o.image });
+    const r = await corruptCommand({ out: o.out, size, seed: o.seed, image: o.image, canonical: o.canonical, gray: o.gray, frostDir: o.frostDir });
     console.log(`wrote ${o.out} (${r.width}×${r.height})`);
   });
 

@@ -78,15 +78,20 @@ export function motionTaps(radius: number, sigma: number, angleDeg: number, h: n
 
 
 /**
- * Rows of `clipped_zoom` per factor: (top, scale, last, 0) for rows then columns, where the centre crop of
+ * Rows of `clipped_zoom` per factor: (top, scale, last, valid) for rows then columns, where the centre crop of
  * ⌈n/z⌉ starts at top = ⌊(n − crop)/2⌋, scipy's zoom output has round(crop·z) samples at top + i·scale,
- * scale = (crop − 1)/(out − 1), and `last` is the crop's last index.
+ * scale = (crop − 1)/(out − 1), `last` is the crop's last index, and samples i ≥ `valid` are 0: scipy's zoom
+ * (mode 'constant') gives cval where i·scale lands past crop − 1 by f64 rounding (e.g. the last row of a 30-row
+ * crop zoomed by 1.2000000000000002), measured with scipy 1.10 over 2,688 (size, factor) pairs.
  */
-export function zoomAxis(n: number, z: number): { top: number; scale: number; last: number; out: number } {
+export function zoomAxis(n: number, z: number): { top: number; scale: number; last: number; out: number; valid: number } {
   const crop = Math.ceil(n / z);
   const top = Math.floor((n - crop) / 2);
   const out = roundHalfEven(crop * z);
-  return { top, scale: out > 1 ? (crop - 1) / (out - 1) : 0, last: top + crop - 1, out };
+  const scale = out > 1 ? (crop - 1) / (out - 1) : 0;
+  let valid = out;
+  while (valid > 0 && (valid - 1) * scale > crop - 1) valid--;
+  return { top, scale, last: top + crop - 1, out, valid };
 }
 
 export function zoomTable(h: number, w: number, factors: readonly number[]): Float64Array {
@@ -94,7 +99,7 @@ export function zoomTable(h: number, w: number, factors: readonly number[]): Flo
   factors.forEach((z, i) => {
     const r = zoomAxis(h, z);
     const c = zoomAxis(w, z);
-    out.set([r.top, r.scale, r.last, 0, c.top, c.scale, c.last, 0], 8 * i);
+    out.set([r.top, r.scale, r.last, r.valid, c.top, c.scale, c.last, c.valid], 8 * i);
   });
   return out;
 }

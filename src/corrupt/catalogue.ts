@@ -18,9 +18,9 @@ export const CORRUPTIONS = [...COMMON_CORRUPTIONS, ...EXTRA_CORRUPTIONS] as cons
 export type CorruptionName = (typeof CORRUPTIONS)[number];
 export type SeverityTable = 64 | 224;
 
-/** False for frost, whose ice layer is procedural (see the module note). */
-export function isCanonical(name: CorruptionName): boolean {
-  return name !== 'frost';
+/** False for frost unless the original frost photographs are given (its default ice layer is procedural). */
+export function isCanonical(name: CorruptionName, withFrostPhotos = false): boolean {
+  return name !== 'frost' || withFrostPhotos;
 }
 
 type Levels = readonly (readonly number[])[];

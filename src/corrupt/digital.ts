@@ -1,7 +1,7 @@
 /**
  * Digital corruptions over kernels/corrupt-digital.wgsl: brightness and saturate (HSV), contrast, elastic
- * transform (optional random affine, then a smoothed random displacement field) and pixelate. JPEG lives in
- * jpeg.ts.
+ * transform (optional random affine, then a smoothed random displacement field), pixelate (float, or canonical
+ * on 8-bit samples) and the uint8 steps of the canonical mode. JPEG lives in jpeg.ts.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../errors.js';
@@ -10,6 +10,7 @@ import { mean } from '../ops/reduce.js';
 import { expectImages, noiseField } from './noise.js';
 import { imageUniforms, substream, type CorruptKey } from './keys.js';
 import { gaussianFilter } from './blur.js';
+import { pixelateTable } from './pil.js';
 
 function pixels(x: Tensor, z = x.shape[0]): [number, number, number] {
   return [Math.ceil(x.shape[3] / 8), Math.ceil(x.shape[2] / 8), z];
@@ -48,15 +49,49 @@ export function contrast(x: Tensor, c: number): Tensor {
   return y;
 }
 
-/** PIL resize to ⌊W·c⌋ × ⌊H·c⌋ with BOX, then back with NEAREST (imagecorruptions' pixelate). */
-export function pixelate(x: Tensor, c: number): Tensor {
-  expectImages('pixelate', x);
+/** The low-resolution size of pixelate with factor c (PIL's int(W·c), int(H·c)). */
+function lowRes(x: Tensor, c: number): [number, number] {
   const [, , h, w] = x.shape;
-  const lw = Math.trunc(w * c);
   const lh = Math.trunc(h * c);
+  const lw = Math.trunc(w * c);
   if (lw < 1 || lh < 1 || c > 1) throw new ShapeError(`pixelate: factor ${c} does not fit ${x.describe()}`);
+  return [lh, lw];
+}
+
+function pixelateWith(entry: string, x: Tensor, c: number): Tensor {
+  expectImages('pixelate', x);
+  const [lh, lw] = lowRes(x, c);
+  const table = x.engine.tensor(pixelateTable(x.shape[2], x.shape[3], lh, lw));
   const y = x.engine.empty(x.shape, 'f32', 'pixelate');
-  run('corrupt-digital', 'corrupt_digital_pixelate', { x, y }, digitalParams(x, { lw, lh }), pixels(x));
+  run('corrupt-digital', entry, { x, dx: table, y }, digitalParams(x, { lw, lh }), pixels(x));
+  table.dispose();
+  return y;
+}
+
+/** PIL resize to ⌊W·c⌋ × ⌊H·c⌋ with BOX, then back with NEAREST (imagecorruptions' pixelate), in float. */
+export function pixelate(x: Tensor, c: number): Tensor {
+  return pixelateWith('corrupt_digital_pixelate', x, c);
+}
+
+/** Canonical pixelate: Pillow's 8-bit BOX reduction (uint8 low-resolution intermediate) and NEAREST enlargement. */
+export function pixelate8(x: Tensor, c: number): Tensor {
+  return pixelateWith('corrupt_digital_pixelate_u8', x, c);
+}
+
+/** numpy's uint8 steps on [0, 1] images: 'round' to the 8-bit grid (a uint8 input) or 'trunc' (np.uint8 of 255·x). */
+export function quantize8(x: Tensor, how: 'round' | 'trunc'): Tensor {
+  expectImages('quantize8', x);
+  const y = x.engine.empty(x.shape, 'f32', `quantize8 ${how}`);
+  run('corrupt-digital', 'corrupt_digital_quantize', { x, y }, digitalParams(x, { mode: how === 'round' ? 0 : 1 }), pixels(x));
+  return y;
+}
+
+/** Gray [N, 1, H, W] → 3 equal channels, or RGB → luma: 'float' (ITU-R 601) or 'pil' (convert('L') on 8 bits). */
+export function convertChannels(x: Tensor, luma: 'float' | 'pil' = 'float'): Tensor {
+  expectImages('convertChannels', x);
+  const [n, c, h, w] = x.shape;
+  const y = x.engine.empty([n, c === 1 ? 3 : 1, h, w], 'f32', c === 1 ? 'gray to rgb' : 'luma');
+  run('corrupt-digital', 'corrupt_digital_channels', { x, y }, digitalParams(x, { mode: luma === 'pil' ? 1 : 0 }), pixels(x));
   return y;
 }
 

@@ -1,7 +1,8 @@
 /**
  * JPEG compression round trip on the GPU (kernels/corrupt-jpeg.wgsl): 8-bit samples, YCbCr 4:2:0 for colour
  * (Y only for gray, which is what PIL gives for a gray image saved as RGB and read back as 'L'), 8×8 DCT,
- * quantisation with libjpeg's standard tables scaled by quality, and libjpeg's decoder upsampling.
+ * quantisation with libjpeg's standard tables scaled by quality, and libjpeg's decoder upsampling; the DCTs in
+ * float or, canonically, libjpeg's integer ones.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../errors.js';
@@ -31,8 +32,11 @@ export function jpegTables(quality: number): Int32Array {
   return Int32Array.from([...LUMA_TABLE, ...CHROMA_TABLE], (t) => Math.min(255, Math.max(1, Math.trunc((t * scale + 50) / 100))));
 }
 
-/** JPEG-compresses and decodes every image at `quality`; the result is on the 8-bit grid (k/255). */
-export function jpegCompress(x: Tensor, quality: number): Tensor {
+/**
+ * JPEG-compresses and decodes every image at `quality`; the result is on the 8-bit grid (k/255). `integer` uses
+ * libjpeg's integer DCTs (PIL's default, bit-exact with it) instead of the float DCT.
+ */
+export function jpegCompress(x: Tensor, quality: number, integer = false): Tensor {
   expectImages('jpegCompress', x);
   const [n, c, h, w] = x.shape;
   const planesPer = c === 3 ? 3 : 1;
@@ -41,7 +45,7 @@ export function jpegCompress(x: Tensor, quality: number): Tensor {
   const tables = e.tensor(Float32Array.from(jpegTables(quality)));
   const planes = e.empty([n, planesPer, h, w], 'f32', 'jpeg planes');
   const params = { w, h, c, planes: planesPer };
-  run('corrupt-jpeg', 'corrupt_jpeg_blocks', { x, tables, planes }, params,
+  run('corrupt-jpeg', integer ? 'corrupt_jpeg_blocks_int' : 'corrupt_jpeg_blocks', { x, tables, planes }, params,
     [Math.ceil(Math.ceil(w / 8) / 8), Math.ceil(Math.ceil(h / 8) / 8), n * planesPer]);
   const y = e.empty(x.shape, 'f32', 'jpeg');
   run('corrupt-jpeg', 'corrupt_jpeg_decode', { recon: planes, y }, params, [Math.ceil(w / 8), Math.ceil(h / 8), n]);

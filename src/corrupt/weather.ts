@@ -1,7 +1,8 @@
 /**
  * Weather corruptions (snow, fog, frost) over kernels/corrupt-weather.wgsl, with imagecorruptions' algorithms.
- * Frost is NOT canonical: ImageNet-C blends photographs of frost that we cannot ship, so `frost` blends a
- * procedural ice layer (ridged value noise, blue-white) with the same (a, b) weights.
+ * Frost: ImageNet-C blends photographs of frost that we cannot ship, so `frost` blends a procedural ice layer
+ * (ridged value noise, blue-white) with the same (a, b) weights; `frostPhoto` blends crops of the original
+ * photographs when the user has them (frost-photos.ts).
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { ParamValues } from '../gpu/params.js';
@@ -93,5 +94,15 @@ export function frost(x: Tensor, a: number, b: number, key: CorruptKey): Tensor 
   const [n, , h, w] = x.shape;
   const y = x.engine.empty(x.shape, 'f32', 'frost');
   run('corrupt-weather', 'corrupt_weather_frost', { x, y }, weatherParams(x, key, { a, b }), pixels(w, h, n));
+  return y;
+}
+
+/** Frost with the original photographs: clip(a·x + b·F), F = `layer` [N, 3, H, W] (src/corrupt/frost-photos.ts). */
+export function frostPhoto(x: Tensor, a: number, b: number, layer: Tensor): Tensor {
+  expectImages('frost', x);
+  const [n, , h, w] = x.shape;
+  if (layer.shape.join() !== [n, 3, h, w].join()) throw new ShapeError(`frost: photo layer ${layer.describe()} does not fit ${x.describe()}`);
+  const y = x.engine.empty(x.shape, 'f32', 'frost');
+  run('corrupt-weather', 'corrupt_weather_frost_photo', { x, layer, y }, weatherParams(x, { seed: 0, tag: 0, first: 0 }, { a, b }), pixels(w, h, n));
   return y;
 }

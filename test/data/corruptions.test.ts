@@ -10,6 +10,7 @@ import { COMMON_CORRUPTIONS, CORRUPTIONS, EXTRA_CORRUPTIONS, SEVERITIES, elastic
 import { corrupt } from '../../src/corrupt/corrupt.js';
 import { corruptRef } from '../../src/corrupt/ref/corrupt.js';
 import { corruptCommand } from '../../src/cli/corrupt.js';
+import { drawText, textWidth } from '../../src/cli/bitmap-font.js';
 import { ShapeError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
@@ -214,15 +215,47 @@ describe('every corruption on the GPU', () => {
 });
 
 describe('corruptCommand', () => {
-  it('writes a PNG contact sheet: 19 rows × (clean + 5 severities)', async () => {
+  it('writes a labelled PNG contact sheet: 19 rows × (clean + 5 severities), names left, severities on top', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'corrupt-')), 'sheet.png');
-    const { width, height } = await corruptCommand({ out, size: 64, seed: 2 }, eng());
-    expect([width, height]).toEqual([6 * 64 + 5 * 2, 19 * 64 + 18 * 2]);
+    const { width, height, left, top } = await corruptCommand({ out, size: 64, seed: 2 }, eng());
+    // The longest name (elastic_transform, 17 glyphs of 6 px) and the header row set the margins.
+    expect([left, top]).toEqual([17 * 6 - 1 + 8, 2 * 9 + 4]);
+    expect([width, height]).toEqual([left + 6 * 64 + 5 * 2, top + 19 * 64 + 18 * 2]);
     const png = PNG.sync.read(readFileSync(out));
     expect([png.width, png.height]).toEqual([width, height]);
     // The clean column repeats; a severity-5 tile differs from it.
     const px = (x: number, y: number) => png.data[4 * (y * width + x)];
-    expect(px(10, 10)).toBe(px(10, 66 + 10));
-    expect(px(5 * 66 + 10, 10)).not.toBe(px(10, 10));
+    expect(px(left + 10, top + 10)).toBe(px(left + 10, top + 66 + 10));
+    expect(px(left + 5 * 66 + 10, top + 10)).not.toBe(px(left + 10, top + 10));
+    // Ink in every row label and column header, and nowhere else in the margins' gaps.
+    const ink = (x0: number, y0: number, x1: number, y1: number) => {
+      let k = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (px(x, y) < 128) k++;
+      return k;
+    };
+    for (let row = 0; row < 19; row++) expect(ink(0, top + row * 66, left, top + row * 66 + 64), `row ${row} label`).toBeGreaterThan(20);
+    for (let col = 0; col < 6; col++) expect(ink(left + col * 66, 0, left + col * 66 + 64, top), `column ${col} header`).toBeGreaterThan(20);
+    expect(ink(0, top + 64, left, top + 66), 'gap between row labels').toBe(0);
+  });
+
+  it('draws the 5×7 glyphs it is given (A, 1) and measures text', () => {
+    const canvas = { data: new Float32Array(3 * 12 * 7).fill(1), width: 12, height: 7 };
+    drawText(canvas, 0, 0, 'a1');
+    const bits = Array.from({ length: 7 }, (_, y) => Array.from({ length: 11 }, (_, x) => (canvas.data[y * 12 + x] < 0.5 ? '1' : '0')).join(''));
+    expect(bits).toEqual(['01110000100', '10001001100', '10001000100', '11111000100', '10001000100', '10001000100', '10001001110']);
+    expect(textWidth('severity 1')).toBe(59);
+    expect(textWidth('ab', 2)).toBe(22);
+  });
+
+  it('passes canonical, gray and a bad frost folder through to the corruptions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'corrupt-'));
+    const r = await corruptCommand({ out: join(dir, 'g.png'), size: 64, seed: 2, canonical: true, gray: true }, eng());
+    const png = PNG.sync.read(readFileSync(join(dir, 'g.png')));
+    // Gray tiles: R = G = B everywhere in the grid.
+    for (let y = r.top; y < r.height; y += 7) for (let x = r.left; x < r.width; x += 5) {
+      const o = 4 * (y * r.width + x);
+      expect(png.data[o + 1]).toBe(png.data[o]);
+    }
+    await expect(corruptCommand({ out: join(dir, 'f.png'), size: 64, seed: 2, frostDir: join(dir, 'none') }, eng())).rejects.toThrow(/none does not exist/);
   });
 });

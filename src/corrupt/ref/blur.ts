@@ -83,7 +83,8 @@ export function zoomBlurRef(x: Float64Array, shape: readonly number[], factors: 
   return perPlane(x, shape, (base) => (i, j) => {
     let acc = x[base + i * w + j];
     for (let z = 0; z < factors.length; z++) {
-      const [ty, sy, ly, , tx, sx, lx] = table.subarray(8 * z, 8 * z + 8);
+      const [ty, sy, ly, vy, tx, sx, lx, vx] = table.subarray(8 * z, 8 * z + 8);
+      if (i >= vy || j >= vx) continue;
       const yy = ty + i * sy;
       const xx = tx + j * sx;
       const y0 = Math.floor(yy);

@@ -8,7 +8,7 @@ import { motionAngles } from '../blur.js';
 import { gaussianNoiseRef, impulseNoiseRef, shotNoiseRef, speckleNoiseRef } from './noise.js';
 import { defocusBlurRef, gaussianFilterRef, glassBlurRef, motionBlurRef, zoomBlurRef } from './blur.js';
 import { fogRef, frostRef, snowRef } from './weather.js';
-import { contrastRef, elasticRef, hsvRef, pixelateRef } from './digital.js';
+import { contrastRef, convertChannelsRef, elasticRef, hsvRef, pixelateRef, quantize8Ref } from './digital.js';
 import { jpegRef } from './jpeg.js';
 import { spatterRef } from './spatter.js';
 
@@ -38,9 +38,26 @@ const REF: Readonly<Record<CorruptionName, RefApply>> = {
   saturate: (x, s, [sc, b]) => hsvRef(x, s, 1, sc, b),
 };
 
-/** CPU reference of corrupt(images, name, severity, {seed, firstIndex, table}). */
+/** The canonical mode's own steps (src/corrupt/corrupt.ts CANONICAL). */
+const CANONICAL_REF: Partial<Record<CorruptionName, RefApply>> = {
+  pixelate: (x, s, [c]) => pixelateRef(x, s, c, true),
+  jpeg_compression: (x, s, [q]) => jpegRef(x, s, q, true),
+};
+
+/** CPU reference of corrupt(images, name, severity, {seed, firstIndex, table, canonical, gray}) (no frost photos). */
 export function corruptRef(x: Float64Array, shape: readonly number[], name: CorruptionName, severity: number,
-  opts: { seed: number; firstIndex?: number; table?: SeverityTable }): Float64Array {
+  opts: { seed: number; firstIndex?: number; table?: SeverityTable; canonical?: boolean; gray?: boolean }): Float64Array {
   const table = opts.table ?? 224;
-  return REF[name](x, shape, SEVERITIES[table][name][severity - 1], corruptionKey(name, severity, opts.seed, opts.firstIndex ?? 0), table);
+  const p = SEVERITIES[table][name][severity - 1];
+  const key = corruptionKey(name, severity, opts.seed, opts.firstIndex ?? 0);
+  const [n, c, h, w] = shape;
+  if (!opts.canonical) {
+    const y = REF[name](x, shape, p, key, table);
+    return opts.gray ? convertChannelsRef(y, shape, 'float') : y;
+  }
+  const rgb = [n, 3, h, w];
+  const x8 = quantize8Ref(c === 1 ? convertChannelsRef(x, shape) : x, 'round');
+  const y = (CANONICAL_REF[name] ?? REF[name])(x8, rgb, p, key, table);
+  const y8 = CANONICAL_REF[name] ? y : quantize8Ref(y, 'trunc');
+  return opts.gray || c === 1 ? convertChannelsRef(y8, rgb, 'pil') : y8;
 }

@@ -1,5 +1,6 @@
-/** f64 CPU references for kernels/corrupt-digital.wgsl (HSV, contrast, pixelate, elastic). */
+/** f64 CPU references for kernels/corrupt-digital.wgsl (HSV, contrast, pixelate, elastic, the uint8 steps). */
 import { elasticAffine, type ElasticParams } from '../digital.js';
+import { PIL_PRECISION_BITS, pixelateTable } from '../pil.js';
 import { substream, type CorruptKey } from '../keys.js';
 import { foldRef, gaussianFilterRef } from './blur.js';
 import { noiseFieldRef } from './noise.js';
@@ -57,22 +58,61 @@ export function contrastRef(x: Float64Array, shape: readonly number[], c: number
   return out;
 }
 
-export function pixelateRef(x: Float64Array, shape: readonly number[], c: number): Float64Array {
+/**
+ * Both pixelates from the kernel's table: `u8` false, the mean over each pixel's BOX window (float); true, Pillow's
+ * fixed-point rows rounded to uint8, then the fixed-point column sum (canonical).
+ */
+export function pixelateRef(x: Float64Array, shape: readonly number[], c: number, u8 = false): Float64Array {
   const [n, ch, h, w] = shape;
   const lh = Math.trunc(h * c);
   const lw = Math.trunc(w * c);
-  const span = (a: number, big: number, small: number) =>
-    [Math.floor((2 * a * big + small) / (2 * small)), Math.min(Math.floor((2 * (a + 1) * big + small) / (2 * small)), big)];
+  const t = pixelateTable(h, w, lh, lw);
+  const [kh, kv] = [t[0], t[1]];
+  const clip8 = (v: number) => Math.min(255, Math.max(0, Math.floor(v / 2 ** PIL_PRECISION_BITS)));
+  const half = 2 ** (PIL_PRECISION_BITS - 1);
   const out = new Float64Array(x.length);
   for (let p = 0; p < n * ch; p++) {
     for (let i = 0; i < h; i++) {
-      const [r0, r1] = span(Math.floor(((2 * i + 1) * lh) / (2 * h)), h, lh);
+      const voff = 2 + w + h + lw * (2 + kh) + t[2 + w + i] * (2 + kv);
       for (let j = 0; j < w; j++) {
-        const [c0, c1] = span(Math.floor(((2 * j + 1) * lw) / (2 * w)), w, lw);
-        let acc = 0;
-        for (let r = r0; r < r1; r++) for (let k = c0; k < c1; k++) acc += x[(p * h + r) * w + k];
-        out[(p * h + i) * w + j] = acc / ((r1 - r0) * (c1 - c0));
+        const hoff = 2 + w + h + t[2 + j] * (2 + kh);
+        let acc = u8 ? half : 0;
+        let count = 0;
+        for (let r = 0; r < t[voff + 1]; r++) {
+          let s = half;
+          const row = (p * h + t[voff] + r) * w + t[hoff];
+          for (let k = 0; k < t[hoff + 1]; k++) {
+            if (u8) s += Math.round(255 * x[row + k]) * t[hoff + 2 + k];
+            else if (t[hoff + 2 + k] > 0 && t[voff + 2 + r] > 0) { acc += x[row + k]; count++; }
+          }
+          if (u8) acc += clip8(s) * t[voff + 2 + r];
+        }
+        out[(p * h + i) * w + j] = u8 ? clip8(acc) / 255 : acc / count;
       }
+    }
+  }
+  return out;
+}
+
+/** numpy's uint8 steps as corrupt_digital_quantize: 'round' (uint8 input) or 'trunc' (np.uint8 of 255·y). */
+export function quantize8Ref(x: Float64Array, how: 'round' | 'trunc'): Float64Array {
+  return x.map((v) => {
+    const s = 255 * clip(v);
+    return (how === 'round' ? Math.round(s) : Math.floor(s + 1 / 4096)) / 255;
+  });
+}
+
+/** corrupt_digital_channels: gray → 3 channels, RGB → luma ('float' ITU-R 601, 'pil' convert('L') on 8 bits). */
+export function convertChannelsRef(x: Float64Array, shape: readonly number[], luma: 'float' | 'pil' = 'float'): Float64Array {
+  const [n, c, h, w] = shape;
+  const hw = h * w;
+  const out = new Float64Array(n * (c === 1 ? 3 : 1) * hw);
+  for (let img = 0; img < n; img++) {
+    for (let i = 0; i < hw; i++) {
+      if (c === 1) { for (let k = 0; k < 3; k++) out[(img * 3 + k) * hw + i] = x[img * hw + i]; continue; }
+      const [r, g, b] = [0, 1, 2].map((k) => clip(x[(img * 3 + k) * hw + i]));
+      out[img * hw + i] = luma === 'float' ? 0.299 * r + 0.587 * g + 0.114 * b
+        : ((19595 * Math.round(255 * r) + 38470 * Math.round(255 * g) + 7471 * Math.round(255 * b) + 32768) >> 16) / 255;
     }
   }
   return out;
