@@ -65,7 +65,8 @@ export function resolveWeights({ run, checkpoint } = {}) {
   const dir = dirname(file);
   const config = readJson(join(dir, 'config.json'));
   const m = runMetrics(dir);
-  const shown = relative(process.cwd(), file) || file;
+  const rel = relative(process.cwd(), file);
+  const shown = rel && !rel.startsWith('..') ? rel : file;
   const parts = [];
   if (config?.model?.preset) parts.push(`${config.model.preset} on ${config.data?.kind ?? 'unknown data'}${config.data?.imageSize ? ` (${config.data.imageSize} px)` : ''}`);
   if (m) parts.push(`${m.steps} training steps`, m.valTop1 === null ? 'no validation recorded' : `last val top-1 ${(100 * m.valTop1).toFixed(1)} %`);

@@ -1,7 +1,7 @@
 /**
  * View 1: one image under the 14 corruptions of TIN-TC (Safarani et al. 2021) × 5 severities, each classified by
- * the model. One corruption (its 5 severities as one batch: corruption kernels, then the forward pass) per
- * animation frame; the corrupted images and the softmax come back for drawing.
+ * the model. One severity's corruption kernels per animation frame, then the corruption's 5 images as one batch
+ * through the model; the corrupted images and the softmax come back for drawing.
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -53,10 +53,18 @@ export async function runGrid(engine: Engine, model: GRCNN, image: Tensor, host:
   host.replaceChildren(table);
   const cells: Cell[] = [];
   for (const name of TIN_TC_CORRUPTIONS) {
+    // One severity per frame (a corruption's first call also parses and compiles its kernels on the main thread).
+    const levels: Tensor[] = [];
+    for (const s of SEVERITY_LEVELS) {
+      levels.push(engine.noGrad(() => corrupt(image, name, s, { seed: o.seed, table: o.table })).keep());
+      engine.flush();
+      await nextFrame();
+    }
     const { batch, probs } = engine.noGrad(() => engine.scope(() => {
-      const batch = concat(SEVERITY_LEVELS.map((s) => corrupt(image, name, s, { seed: o.seed, table: o.table })), 0);
+      const batch = concat(levels, 0);
       return { batch, probs: softmax(model.call(modelInput(batch)), 1) };
     }));
+    for (const t of levels) t.dispose();
     const [imgs, p] = await Promise.all([batch.read(), probs.read()]);
     batch.dispose();
     probs.dispose();

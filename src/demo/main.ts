@@ -42,6 +42,10 @@ export interface DemoState {
   reconstruction: { layer: string; steps: number; losses: number[] } | null;
   /** Runs finished (a changed input starts a new one). */
   runs: number;
+  /** The longest gap between animation frames while the views were computed, in ms (responsiveness). */
+  longestFrameMs: number;
+  /** What the page was doing then (its status message). */
+  longestFrameDuring: string;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -52,14 +56,27 @@ let cellImages = new Map<string, Float32Array>();
 const state: DemoState = {
   status: 'starting', message: '', adapter: '', weights: { label: '', trained: null }, imageSize: 0, image: [], logits: [], top1: -1,
   cells: [], cellImage: (name, s) => { const d = cellImages.get(`${name}/${s}`); return d ? Array.from(d) : null; },
-  corruptionSeed: num('seed', 0), recursion: null, reconstruction: null, runs: 0,
+  corruptionSeed: num('seed', 0), recursion: null, reconstruction: null, runs: 0, longestFrameMs: 0, longestFrameDuring: '',
 };
 (window as unknown as { cortexDemo: DemoState }).cortexDemo = state;
 
 function setStatus(s: DemoState['status'], message: string): void {
+  const wasRunning = state.status === 'running';
   state.status = s;
   state.message = message;
   $('status').textContent = message;
+  if (s === 'running' && !wasRunning) watchFrames();
+}
+
+/** Records the longest gap between animation frames for as long as the page is computing. */
+function watchFrames(): void {
+  let last = performance.now();
+  const tick = (now: number) => {
+    if (now - last > state.longestFrameMs) { state.longestFrameMs = now - last; state.longestFrameDuring = state.message; }
+    last = now;
+    if (state.status === 'running') requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
 }
 
 function noWebGpu(why: string): void {

@@ -67,6 +67,38 @@ async function openPage(browser: Browser, url: string): Promise<{ page: Page; er
   return { page, errors };
 }
 
+/** Node's logits (Dawn) for a [1, SIZE, SIZE] image in [0, 1] from a weights or checkpoint file of train, through train's own normalisation. */
+async function nodeLogits(file: string, image: Float32Array): Promise<Float32Array> {
+  const e = eng();
+  const { tensors, metadata } = readSafetensors(file);
+  const state = new Map([...tensors].filter(([k]) => !k.startsWith('optim.')).map(([k, v]) => [k.replace(/^model\./, ''), v]));
+  const preset = metadata.model ?? 'grcnn-small';
+  const model = createGrcnn(e, preset, settingsFromState(preset, state));
+  try {
+    model.loadStateDict(state);
+    model.eval();
+    const [mean, std] = normStats(1);
+    const input = normalizeImage({ data: image, shape: [1, SIZE, SIZE] }, mean, std).data;
+    const logits = e.noGrad(() => e.scope(() => model.call(e.tensor(input, [1, 1, SIZE, SIZE]))));
+    const out = (await logits.read()) as Float32Array;
+    logits.dispose();
+    return out;
+  } finally {
+    model.dispose();
+  }
+}
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+
+/** The page's state once its run number `runs` has finished (or failed). */
+async function settled(page: Page, runs: number): Promise<DemoState> {
+  await page.waitForFunction((n) => {
+    const d = (window as unknown as { cortexDemo?: DemoState }).cortexDemo;
+    return d !== undefined && (['error', 'no-webgpu'].includes(d.status) || (d.status === 'done' && d.runs >= n));
+  }, runs, { timeout: 100_000, polling: 250 });
+  return page.evaluate(() => ({ ...(window as unknown as { cortexDemo: DemoState }).cortexDemo, cellImage: () => null }));
+}
+
 /** Mean and standard deviation of the luminance of a PNG screenshot. */
 function pixelStats(png: Buffer): { mean: number; std: number } {
   const img = PNG.sync.read(png);
@@ -121,18 +153,8 @@ describe('browser demo', () => {
 
     // The same checkpoint in Node, through train's own normalisation (not the page's GPU one).
     const e = eng();
-    const { tensors, metadata } = readSafetensors(join(runDir, 'weights.safetensors'));
-    const model = createGrcnn(e, metadata.model, settingsFromState(metadata.model, tensors));
-    model.loadStateDict(tensors);
-    model.eval();
-    const [mean, std] = normStats(1);
-    const input = normalizeImage({ data: image, shape: [1, SIZE, SIZE] }, mean, std).data;
-    const logits = e.noGrad(() => e.scope(() => model.call(e.tensor(input, [1, 1, SIZE, SIZE]))));
-    const nodeLogits = (await logits.read()) as Float32Array;
-    logits.dispose();
-    model.dispose();
     expect(st.logits).toHaveLength(10);
-    const logitErr = Math.max(...st.logits.map((v, i) => Math.abs(v - nodeLogits[i])));
+    const logitErr = maxDiff(st.logits, await nodeLogits(join(runDir, 'weights.safetensors'), image));
     console.log(`logits: max |browser − node| = ${logitErr.toExponential(2)}`);
     expect(logitErr).toBeLessThanOrEqual(1e-4);
 
@@ -163,7 +185,31 @@ describe('browser demo', () => {
       const stats = pixelStats(await page.locator(sel).first().screenshot());
       expect(stats.std, `${sel}: luminance std of the screenshot (mean ${stats.mean.toFixed(1)})`).toBeGreaterThan(4);
     }
-  }, 150_000);
+
+    // The file inputs: train's checkpoint.safetensors (model state under 'model.', optimiser beside it) replaces
+    // the weights; then an uploaded PNG replaces the image. Each starts a new run of all three views.
+    await page.setInputFiles('#ckpt-file', join(runDir, 'checkpoint.safetensors'));
+    const st2 = await settled(page, 2);
+    expect(st2.status, st2.message).toBe('done');
+    expect(st2.weights.label).toMatch(/checkpoint\.safetensors, chosen in this page — training checkpoint of a grcnn-small at step 5/);
+    expect(st2.weights.trained).toBe(true);
+    expect(maxDiff(st2.logits, await nodeLogits(join(runDir, 'checkpoint.safetensors'), image))).toBeLessThanOrEqual(1e-4);
+    const png = new PNG({ width: 48, height: 40 });
+    for (let i = 0; i < 48 * 40; i++) png.data.set([(i % 48) * 5, Math.floor(i / 48) * 6, 128, 255], 4 * i);
+    const pngPath = join(runDir, 'upload.png');
+    writeFileSync(pngPath, PNG.sync.write(png));
+    await page.setInputFiles('#image-file', pngPath);
+    const st3 = await settled(page, 3);
+    expect(st3.status, st3.message).toBe('done');
+    expect(st3.image).toHaveLength(SIZE * SIZE);
+    expect(maxDiff(st3.image, image)).toBeGreaterThan(0.1);
+    expect(st3.image.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(errors).toEqual([]);
+    console.log(`three runs in ${((performance.now() - started) / 1000).toFixed(1)} s; longest gap between animation frames ${st3.longestFrameMs.toFixed(0)} ms (${st3.longestFrameDuring})`);
+    // Work is split across frames, so no gap comes near a view's length (the grid alone takes 15–30 s here). The bound
+    // is loose: SwiftShader's threads share the two cores with the renderer, and gaps of 1.5–4 s were measured at load 14–19.
+    expect(st3.longestFrameMs, 'the page stays responsive: longest gap between animation frames (ms)').toBeLessThan(10_000);
+  }, 170_000);
 
   it('without WebGPU the page says so instead of staying blank', async () => {
     const browser = await launchChromium(false);
