@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -187,7 +187,7 @@ describe('browser demo', () => {
     }
 
     // The file inputs: train's checkpoint.safetensors (model state under 'model.', optimiser beside it) replaces
-    // the weights; then an uploaded PNG replaces the image. Each starts a new run of all three views.
+    // the weights; then an uploaded PNG replaces the image. Each starts a new run of the three views.
     await page.setInputFiles('#ckpt-file', join(runDir, 'checkpoint.safetensors'));
     const st2 = await settled(page, 2);
     expect(st2.status, st2.message).toBe('done');
@@ -199,17 +199,31 @@ describe('browser demo', () => {
     const pngPath = join(runDir, 'upload.png');
     writeFileSync(pngPath, PNG.sync.write(png));
     await page.setInputFiles('#image-file', pngPath);
-    const st3 = await settled(page, 3);
-    expect(st3.status, st3.message).toBe('done');
+    // The upload's clean prediction comes first; the rest of that run is left (the views were checked above).
+    await page.waitForFunction((before) => {
+      const d = (window as unknown as { cortexDemo: DemoState }).cortexDemo;
+      return d.status === 'error' || (d.status === 'running' && d.logits.length > 0 && d.image.some((v, i) => Math.abs(v - before[i]) > 0.1));
+    }, st.image, { timeout: 60_000, polling: 250 });
+    const st3 = await page.evaluate(() => ({ ...(window as unknown as { cortexDemo: DemoState }).cortexDemo, cellImage: () => null }));
+    expect(st3.status, st3.message).toBe('running');
     expect(st3.image).toHaveLength(SIZE * SIZE);
     expect(maxDiff(st3.image, image)).toBeGreaterThan(0.1);
     expect(st3.image.every((v) => v >= 0 && v <= 1)).toBe(true);
     expect(errors).toEqual([]);
-    console.log(`three runs in ${((performance.now() - started) / 1000).toFixed(1)} s; longest gap between animation frames ${st3.longestFrameMs.toFixed(0)} ms (${st3.longestFrameDuring})`);
+    console.log(`two runs and an upload in ${((performance.now() - started) / 1000).toFixed(1)} s; longest gap between animation frames ${st3.longestFrameMs.toFixed(0)} ms (${st3.longestFrameDuring})`);
     // Work is split across frames, so no gap comes near a view's length (the grid alone takes 15–30 s here). The bound
     // is loose: SwiftShader's threads share the two cores with the renderer, and gaps of 1.5–4 s were measured at load 14–19.
     expect(st3.longestFrameMs, 'the page stays responsive: longest gap between animation frames (ms)').toBeLessThan(10_000);
   }, 170_000);
+
+  it('the page bundle holds no Node-only code', () => {
+    // Built by the server at start (tools/build.mjs demo). The one dynamic import('webgpu') sits behind
+    // openDevice's navigator.gpu / process checks and is never reached in a page.
+    const js = readFileSync(join(process.cwd(), 'dist/demo/demo.js'), 'utf8');
+    expect(js.match(/["']node:[\w/]+["']/g) ?? []).toEqual([]);
+    expect(js).not.toMatch(/\brequire\(/);
+    expect(js.match(/import\(["'][^"']+["']\)/g)).toEqual(['import("webgpu")']);
+  });
 
   it('without WebGPU the page says so instead of staying blank', async () => {
     const browser = await launchChromium(false);
