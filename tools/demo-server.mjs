@@ -121,7 +121,7 @@ function parseArgs(argv) {
     } else if (a === '--host') out.host = value();
     else if (a === '--run') out.run = value();
     else if (a === '--checkpoint') out.checkpoint = value();
-    else if (a === '-h' || a === '--help') { console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 9).map((l) => l.slice(3)).join('\n')); process.exit(0); }
+    else if (a === '-h' || a === '--help') { console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 8).map((l) => l.slice(3)).join('\n')); process.exit(0); }
     else throw new UsageError(`unknown option ${a} (see --help)`);
   }
   return out;

@@ -214,6 +214,15 @@ describe('browser demo', () => {
     // Work is split across frames, so no gap comes near a view's length (the grid alone takes 15–30 s here). The bound
     // is loose: SwiftShader's threads share the two cores with the renderer, and gaps of 1.5–4 s were measured at load 14–19.
     expect(st3.longestFrameMs, 'the page stays responsive: longest gap between animation frames (ms)').toBeLessThan(10_000);
+
+    // A damaged checkpoint is refused with a message naming the file, the weights in use stay.
+    const bad = join(runDir, 'bad.safetensors');
+    writeFileSync(bad, readFileSync(join(runDir, 'weights.safetensors')).subarray(0, 2000));
+    await page.setInputFiles('#ckpt-file', bad);
+    await page.waitForFunction(() => (window as unknown as { cortexDemo: DemoState }).cortexDemo.status === 'error', undefined, { timeout: 60_000 });
+    expect(await page.locator('#error').textContent()).toMatch(/bad\.safetensors: .*(truncated|exceeds)/);
+    expect(errors.at(-1)).toMatch(/bad\.safetensors/);
+    expect(await page.evaluate(() => (window as unknown as { cortexDemo: DemoState }).cortexDemo.weights.label)).toMatch(/^checkpoint\.safetensors/);
   }, 170_000);
 
   it('the page bundle holds no Node-only code', () => {
