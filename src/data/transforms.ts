@@ -200,6 +200,11 @@ export function normalize(mean: readonly number[], std: readonly number[]): Tran
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 
+/** The model-input normalisation `train` uses: gray images centred to mean 0.5, scale 0.25; colour ones ImageNet's statistics. */
+export function normStats(channels: number): [number[], number[]] {
+  return channels === 1 ? [[0.5], [0.25]] : [[...IMAGENET_MEAN], [...IMAGENET_STD]];
+}
+
 /** Luminance with ITU-R 601 weights into `channels` identical channels; 1-channel input passes through. */
 export function grayscale(img: Image, channels: 1 | 3 = 1): Image {
   const [c, h, w] = img.shape;

@@ -40,6 +40,8 @@ let shared: { gpu: GPU; engines: number } | null = null;
 async function getGpu(): Promise<{ gpu: GPU; release: () => void }> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return { gpu: nav.gpu, release: () => {} };
+  // A browser without WebGPU (no navigator.gpu) has no Node fallback either.
+  if (typeof process === 'undefined') throw new NoAdapterError(INSTALL_HINT);
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
   if (!shared) {
     const mod = (await import('webgpu')) as unknown as { create: (o: string[]) => GPU; globals: object };

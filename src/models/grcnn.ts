@@ -33,8 +33,8 @@ export class GRCL extends Layer {
   readonly conv_g_r: Conv2d;
   readonly iterG: Sequential[] = [];
   readonly iter: Sequential[] = [];
-  /** Called with each recurrent step's state x_t (t = 0 … iters), for activation capture. */
-  stepHook: ((t: number, x: Tensor) => void) | null = null;
+  /** Called with each recurrent step's state x_t (t = 0 … iters) and, for t ≥ 1, its gate logits g_t (σ(g_t) gates the step). */
+  stepHook: ((t: number, x: Tensor, gate?: Tensor) => void) | null = null;
   readonly down: { d_bn: BatchNorm2d; d_conv: Conv2d; d_bn_1: BatchNorm2d; d_conv_1: Conv2d; d_bn_3: BatchNorm2d; d_conv_3: Conv2d; d_conv_1e: Conv2d } | null;
 
   constructor(engine: Engine, ini: Initializer, path: string, o: GrclOptions) {
@@ -80,7 +80,7 @@ export class GRCL extends Layer {
     for (let i = 0; i < this.iter.length; i++) {
       const gate = add(this.conv_g_r.call(this.iterG[i].call(x)), c);
       x = gatedResidual(x, gate, this.iter[i].call(x));
-      this.stepHook?.(i + 1, x);
+      this.stepHook?.(i + 1, x, gate);
     }
     if (!this.down) return x;
     const d = this.down;

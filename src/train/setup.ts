@@ -10,7 +10,7 @@ import { imageFolderSplits } from '../data/image-folder.js';
 import { TinyImageNet } from '../data/tiny-imagenet.js';
 import { fashionMnist } from '../data/idx.js';
 import { subset } from '../data/dataset.js';
-import { centerCrop, compose, IMAGENET_MEAN, IMAGENET_STD, normalize, normalizeImage, augment, resize, resizeShorter, type Transform } from '../data/transforms.js';
+import { centerCrop, compose, normStats, normalize, normalizeImage, augment, resize, resizeShorter, type Transform } from '../data/transforms.js';
 import { augmixViews } from '../data/augmix.js';
 import { bankSource, proceduralSource, TextureFolder, textureNoiseViews, type ImageSource } from '../data/texture-sources.js';
 import { Rng } from '../random/rng.js';
@@ -59,11 +59,6 @@ export function buildData(cfg: TrainConfig): DataSplits {
       return { train, val: limit(fashionMnist('test', d.dir), d.testLimit), superclasses: null, classIds: train.classNames, channels: 1, size: 28 };
     }
   }
-}
-
-/** Gray images are centred to mean 0.5, scale 0.25; colour ones use ImageNet's statistics. */
-function normStats(channels: number): [number[], number[]] {
-  return channels === 1 ? [[0.5], [0.25]] : [[...IMAGENET_MEAN], [...IMAGENET_STD]];
 }
 
 function normalisation(channels: number): Transform {
