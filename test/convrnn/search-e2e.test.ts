@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useEngine } from '../helpers/engine.js';
 import { searchConvRnn, SEARCH_TRAIN_DEFAULT } from '../../src/convrnn/search/convrnn-space.js';
-import { loadModelSpec } from '../../src/convrnn/train.js';
+import { loadModelSpec, synthData } from '../../src/convrnn/train.js';
 
 const eng = useEngine();
 
 describe('convrnn search end to end', () => {
   it('runs, stops, resumes and writes the best model', async () => {
     const out = mkdtempSync(join(tmpdir(), 'convrnn-search-'));
-    const train = { ...SEARCH_TRAIN_DEFAULT, steps: 2, batchSize: 10, trainPerClass: 1, valPerClass: 1, evalEvery: 2 };
+    const train = { ...SEARCH_TRAIN_DEFAULT, steps: 2, batchSize: 10, evalEvery: 2, data: synthData({ imageSize: 64, perClass: 1, valPerClass: 1 }) };
     const logs: string[] = [];
     await searchConvRnn(eng(), { algo: 'tpe', trials: 2, seed: 1, out, train, times: 3, log: (m) => logs.push(m) });
     const r = await searchConvRnn(eng(), { algo: 'tpe', trials: 3, seed: 1, out, train, times: 3, log: (m) => logs.push(m) });
