@@ -90,7 +90,7 @@ function rgcIntermediate(): ModelSpec {
 }
 
 /**
- * A small grayscale model: 4 conv nodes (cells in conv3–4) and a 2×2 VALID readout, unrolled 8 steps. At 64×64
+ * A small grayscale model: 4 conv nodes (cells in conv3–4) and a 2×2 VALID readout, unrolled 8 steps (7 at 32 px). At 64×64
  * every node pools; at 32×32 conv4 does not (its 2×2 map is what the readout's 2×2 VALID conv needs), so every map
  * is half the 64 px one's side and a step costs about a quarter.
  */
@@ -106,7 +106,9 @@ function small(name: string, cell: 'rgc' | 'median' | 'lstm' | 'simplernn' | 'ff
   nodes.push({ name: 'imnetds', inputName: 'conv4', pre: [conv(2, 10, 'identity', { padding: 'VALID', init: { kind: 'normal', std: 0.01 } })], cell: memory, post: [{ op: 'gap' }] });
   const edges = chain(nodes.map((n) => n.name));
   if (feedback) edges.push(['conv4', 'conv3']);
-  return { name, input: { channels: 1, size }, nodes, edges, output: 'imnetds', times: 8, imageOff: 6, blank: 0.5 };
+  // 7 steps at 32 px: the feedback conv4 → conv3 first reaches the readout at the last step (t = 6); one step less
+  // than the 64 px models' 8 keeps the CPU default cheap.
+  return { name, input: { channels: 1, size }, nodes, edges, output: 'imnetds', times: size === 32 ? 7 : 8, imageOff: 6, blank: 0.5 };
 }
 
 const PRESETS: Record<string, () => ModelSpec> = {
@@ -152,4 +154,16 @@ export function withClasses(spec: ModelSpec, classes: number): ModelSpec {
     return { ...n, pre };
   });
   return { ...spec, nodes };
+}
+
+/**
+ * The feed-forward control of a conv-RNN: the same nodes, pre- and post-memory ops (so the same convs, named and
+ * initialised alike) with every cell replaced by the released frozen memory (decay 0: the node's output is its
+ * pre-memory output) and only the feed-forward edges kept. Unrolled, it still has the graph's delays.
+ */
+export function feedforwardControl(spec: ModelSpec): ModelSpec {
+  const byName = new Map(spec.nodes.map((n) => [n.name, n]));
+  const nodes = spec.nodes.map((n) => ({ ...n, cell: { kind: 'memory', decay: 0, trainable: false } as const }));
+  const edges = spec.edges.filter(([a, b]) => byName.get(b)?.inputName === a);
+  return { ...spec, name: `${spec.name}_ff`, nodes, edges };
 }
