@@ -2,7 +2,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { Engine } from '../engine.js';
 import { countParameters } from '../convrnn/graph.js';
-import { DEFAULT_MODEL, MODEL_NAMES } from '../convrnn/models.js';
+import { DEFAULT_MODEL, feedforwardControl, MODEL_NAMES } from '../convrnn/models.js';
+import { runDynamics } from '../convrnn/dynamics.js';
+import { weightsOf } from '../convrnn/model-file.js';
 import { searchConvRnn, SEARCH_TRAIN_DEFAULT } from '../convrnn/search/convrnn-space.js';
 import { DEFAULT_TRAIN, loadModelSpec, synthData, trainConvRnn, type ConvRnnTrainConfig, type DataConfig } from '../convrnn/train.js';
 import type { ModelSpec } from '../convrnn/spec.js';
@@ -85,6 +87,37 @@ export function convrnnCommand(): Command {
         const train = { ...SEARCH_TRAIN_DEFAULT, steps: o.steps, batchSize: o.batch, lr: o.lr, evalEvery: o.steps };
         const r = await searchConvRnn(engine, { algo: o.algo, trials: o.trials, seed: o.seed, out: o.out, train, times: o.times, log: (m) => console.log(m) });
         console.log(`best val accuracy ${(100 * r.bestAccuracy).toFixed(1)} %; model written to ${r.bestModel} (train it with: convrnn train --model ${r.bestModel})`);
+      } finally { engine.close(); }
+    });
+  cmd.command('dynamics').description('per-time-bin neural scores of a conv-RNN and its feed-forward control on the built-in temporal population (known generator)')
+    .option('-m, --model <name|file.json|run folder>', 'the conv-RNN to score (a run folder brings its trained weights)', DEFAULT_MODEL)
+    .option('--control <name|file.json|run folder>', 'the feed-forward control (default: the model\'s cells replaced by memory, feedback removed)')
+    .option('--seed <n>', 'init seed of models without trained weights', (v) => Number(v), 7)
+    .option('--generator <name|file.json>', 'architecture generating the population', DEFAULT_MODEL)
+    .option('--generator-seed <n>', 'its weights\' seed', (v) => Number(v), 7)
+    .option('--generator-node <node>', 'its node the neuroids read', 'conv4')
+    .option('--times <n>', 'steps of the movie', int, 16)
+    .option('--image-off <n>', 'steps showing the image (then the blank)', int, 10)
+    .option('--bins <n>', '10 ms bins (one per model step)', int, 12)
+    .option('--stimuli <n>', 'stimuli (half public for commitment, half private)', int, 120)
+    .option('--neuroids <n>', 'simulated neuroids', int, 24)
+    .option('--splits <n>', 'cross-validation splits', int, 5)
+    .option('-o, --out <dir>', 'folder for dynamics.{svg,png,md,json}', 'runs/convrnn-dynamics')
+    .action(async (o) => {
+      const spec = loadModelSpec(o.model, 10);
+      const control = o.control ? loadModelSpec(o.control, 10) : feedforwardControl(spec);
+      const engine = await Engine.create();
+      try {
+        const r = await runDynamics(engine, {
+          candidates: [
+            { label: `ConvRNN ${spec.name}`, spec, seed: o.seed, weights: weightsOf(o.model) },
+            { label: `feed-forward ${control.name}`, spec: control, seed: o.seed, weights: o.control ? weightsOf(o.control) : null },
+          ],
+          generator: { spec: loadModelSpec(o.generator, 10), seed: o.generatorSeed, node: o.generatorNode },
+          times: o.times, imageOff: o.imageOff, sim: { stimuli: o.stimuli, neuroids: o.neuroids, bins: o.bins }, splits: o.splits, out: o.out,
+          log: (m) => console.log(m),
+        });
+        console.log(`written: ${r.files.join(', ')}`);
       } finally { engine.close(); }
     });
   cmd.command('params').description('trainable/frozen parameter counts from the declared shapes')

@@ -40,7 +40,7 @@ export class ConvRnnStep {
   }
 
   /** Trains on one batch (of the configured size); resolves to its loss (one wait). */
-  async run(b: Batch): Promise<number> {
+  async run(b: Pick<Batch, 'images' | 'labels'>): Promise<number> {
     this.#x.write(b.images);
     this.#y.write(b.labels);
     let loss: Tensor;

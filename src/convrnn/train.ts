@@ -62,7 +62,7 @@ export function synthData(o: { imageSize: number; perClass?: number; valPerClass
  * DEFAULT_MODEL in models.ts and the figures in the README section.
  */
 export const DEFAULT_TRAIN: ConvRnnTrainConfig = {
-  steps: 250, batchSize: 16, optimizer: 'adam', lr: 3e-3, momentum: 0.9, clip: 0, seed: 0,
+  steps: 500, batchSize: 16, optimizer: 'adam', lr: 3e-3, momentum: 0.9, clip: 0, seed: 0,
   data: synthData({ imageSize: 32 }), evalEvery: 50, checkpointEvery: 50, replay: true,
 };
 
