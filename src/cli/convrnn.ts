@@ -98,7 +98,7 @@ export function convrnnCommand(): Command {
     .option('--generator-node <node>', 'its node the neuroids read', 'conv4')
     .option('--times <n>', 'steps of the movie', int, 16)
     .option('--image-off <n>', 'steps showing the image (then the blank)', int, 10)
-    .option('--bins <n>', '10 ms bins (one per model step)', int, 12)
+    .option('--bins <n>', '10 ms bins (one per model step; 14 reach past the blank\'s arrival at conv4)', int, 14)
     .option('--stimuli <n>', 'stimuli (half public for commitment, half private)', int, 120)
     .option('--neuroids <n>', 'simulated neuroids', int, 24)
     .option('--splits <n>', 'cross-validation splits', int, 5)

@@ -60,12 +60,14 @@ function table(r: DynamicsReport): string {
   const bins = r.scores[0].result.perBin;
   const head = ['bin (ms)', 'step', ...r.scores.map((s) => `${s.label} (${s.result.node})`)];
   const rows = bins.map((b, i) => [`${b.ms}–${b.ms + 10}`, String(b.step), ...r.scores.map((s) => s.result.perBin[i].raw.toFixed(3))]);
-  const mean = (s: DynamicsReport['scores'][number]) => s.result.perBin.map((b) => b.raw).filter(Number.isFinite).reduce((a, b, _, xs) => a + b / xs.length, 0);
+  // A NaN bin (the node's features do not vary with the stimulus: before the latency, or a feed-forward node once
+  // the blank has reached it) predicts nothing: it counts as 0 in the mean.
+  const mean = (s: DynamicsReport['scores'][number]) => s.result.perBin.reduce((a, b) => a + (Number.isFinite(b.raw) ? b.raw : 0), 0) / s.result.perBin.length;
   return [
     `Ground truth: ${r.truth.model} (seed ${r.truth.seed}), node ${r.truth.node}, bins ↔ steps ${r.truth.steps[0]}…${r.truth.steps.at(-1)}.`, '',
     'Raw score per bin (Pearson r of PLS predictions, median over neuroids, mean over splits, private stimuli):', '',
     `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((x) => `| ${x.join(' | ')} |`),
-    `| mean | | ${r.scores.map((s) => mean(s).toFixed(3)).join(' | ')} |`, '',
+    `| mean (NaN as 0) | | ${r.scores.map((s) => mean(s).toFixed(3)).join(' | ')} |`, '',
     'Commitment (mean raw over bins, public stimuli):', '',
     ...r.scores.map((s) => `- ${s.label}: ${s.result.commitment.map((c) => `${c.node} ${c.meanRaw.toFixed(3)}`).join(', ')} → ${s.result.node}`), '',
   ].join('\n');
