@@ -16,7 +16,7 @@ export interface TrainArgs {
 }
 
 /** SIGINT/SIGTERM abort with reason 128 + signal number; a second signal exits at once. Returns the remover. */
-function stopOnSignals(ctl: AbortController, log: (m: string) => void): () => void {
+export function stopOnSignals(ctl: AbortController, log: (m: string) => void): () => void {
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
     const code = sig === 'SIGINT' ? 130 : 143;
     const h = () => {

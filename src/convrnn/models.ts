@@ -89,20 +89,26 @@ function rgcIntermediate(): ModelSpec {
   };
 }
 
-/** A small 64×64 grayscale model: 4 conv nodes (cells in conv3–4) and a 2×2 VALID readout, unrolled 8 steps. */
-function small(name: string, cell: 'rgc' | 'median' | 'lstm' | 'simplernn' | 'ff', feedback: boolean): ModelSpec {
+/**
+ * A small grayscale model: 4 conv nodes (cells in conv3–4) and a 2×2 VALID readout, unrolled 8 steps (7 at 32 px). At 64×64
+ * every node pools; at 32×32 conv4 does not (its 2×2 map is what the readout's 2×2 VALID conv needs), so every map
+ * is half the 64 px one's side and a step costs about a quarter.
+ */
+function small(name: string, cell: 'rgc' | 'median' | 'lstm' | 'simplernn' | 'ff', feedback: boolean, size: 32 | 64 = 64): ModelSpec {
   const depths = [16, 32, 32, 64];
   const cellFor = (d: number): NodeSpec['cell'] => cell === 'rgc' ? shallowRgc(d) : cell === 'median' ? { ...medianRgc(), cellDepth: 16 }
     : cell === 'lstm' ? standardCell('lstm', d, { layerNorm: true }) : cell === 'simplernn' ? standardCell('basic', d) : memory;
   const nodes: NodeSpec[] = depths.map((d, i) => ({
     name: `conv${i + 1}`, inputName: i === 0 ? 'input' : `conv${i}`,
     pre: [i === 0 ? conv(7, d, 'elu', { stride: 2 }) : conv(3, d, cell === 'rgc' || i < 2 ? 'elu' : 'identity')],
-    cell: i < 2 ? memory : cellFor(d), post: [pool],
+    cell: i < 2 ? memory : cellFor(d), post: i === 3 && size === 32 ? [] : [pool],
   }));
   nodes.push({ name: 'imnetds', inputName: 'conv4', pre: [conv(2, 10, 'identity', { padding: 'VALID', init: { kind: 'normal', std: 0.01 } })], cell: memory, post: [{ op: 'gap' }] });
   const edges = chain(nodes.map((n) => n.name));
   if (feedback) edges.push(['conv4', 'conv3']);
-  return { name, input: { channels: 1, size: 64 }, nodes, edges, output: 'imnetds', times: 8, imageOff: 6, blank: 0.5 };
+  // 7 steps at 32 px: the feedback conv4 → conv3 first reaches the readout at the last step (t = 6); one step less
+  // than the 64 px models' 8 keeps the CPU default cheap.
+  return { name, input: { channels: 1, size }, nodes, edges, output: 'imnetds', times: size === 32 ? 7 : 8, imageOff: 6, blank: 0.5 };
 }
 
 const PRESETS: Record<string, () => ModelSpec> = {
@@ -120,7 +126,12 @@ const PRESETS: Record<string, () => ModelSpec> = {
   lstm_small: () => small('lstm_small', 'lstm', false),
   simplernn_small: () => small('simplernn_small', 'simplernn', false),
   ff_small: () => small('ff_small', 'ff', false),
+  rgc_small32_fb: () => small('rgc_small32_fb', 'rgc', true, 32),
+  ff_small32: () => small('ff_small32', 'ff', false, 32),
 };
+
+/** `convrnn train`'s default: the 32 px RGC with feedback (the synth-objects `learn` profile is 32 px). */
+export const DEFAULT_MODEL = 'rgc_small32_fb';
 
 export const MODEL_NAMES = Object.keys(PRESETS);
 
@@ -143,4 +154,16 @@ export function withClasses(spec: ModelSpec, classes: number): ModelSpec {
     return { ...n, pre };
   });
   return { ...spec, nodes };
+}
+
+/**
+ * The feed-forward control of a conv-RNN: the same nodes, pre- and post-memory ops (so the same convs, named and
+ * initialised alike) with every cell replaced by the released frozen memory (decay 0: the node's output is its
+ * pre-memory output) and only the feed-forward edges kept. Unrolled, it still has the graph's delays.
+ */
+export function feedforwardControl(spec: ModelSpec): ModelSpec {
+  const byName = new Map(spec.nodes.map((n) => [n.name, n]));
+  const nodes = spec.nodes.map((n) => ({ ...n, cell: { kind: 'memory', decay: 0, trainable: false } as const }));
+  const edges = spec.edges.filter(([a, b]) => byName.get(b)?.inputName === a);
+  return { ...spec, name: `${spec.name}_ff`, nodes, edges };
 }

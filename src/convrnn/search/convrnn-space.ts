@@ -10,8 +10,8 @@ import type { Engine } from '../../engine.js';
 import type { RgcConfig } from '../cells/rgc.js';
 import { medianRgc, presetModel } from '../models.js';
 import type { ModelSpec } from '../spec.js';
-import { DEFAULT_TRAIN, trainConvRnn, type ConvRnnTrainConfig } from '../train.js';
-import { LocalRunner, runSearch, type SearchOptions } from './search.js';
+import { DEFAULT_TRAIN, synthData, trainConvRnn, type ConvRnnTrainConfig, type ConvRnnTrainOptions } from '../train.js';
+import { LocalRunner, runSearch, type SearchOptions, type TrialResult, type TrialRunner } from './search.js';
 import type { Point, Space } from './space.js';
 
 export const CONVRNN_SPACE: Space = [
@@ -58,22 +58,50 @@ export interface ConvRnnSearchOptions {
   train: ConvRnnTrainConfig;
   /** Unroll length of every trial's model (default: the small model's 8 steps, image for 6). */
   times?: number;
+  /** Where trials run (default: in this process, one at a time); a queue's runner submits them elsewhere. */
+  runner?: TrialRunner;
   log?: (m: string) => void;
+}
+
+/**
+ * One trial as data (what a queue carries): the point, its id, the seed and the training budget. JSON in, JSON out,
+ * so a distributed runner only needs `runConvRnnTrial(engine, JSON.parse(job))`.
+ */
+export interface ConvRnnTrial {
+  id: number;
+  point: Point;
+  seed: number;
+  train: ConvRnnTrainConfig;
+  /** Unroll length of the trial's model (default: the small model's 8 steps, image for 6). */
+  times?: number;
+}
+
+/** The model a trial trains (named trial_<id>). */
+export function trialModel(t: ConvRnnTrial): ModelSpec {
+  const spec = convrnnFromPoint(t.point, `trial_${t.id}`);
+  return t.times ? { ...spec, times: t.times, imageOff: Math.min(spec.imageOff, t.times) } : spec;
+}
+
+/**
+ * Trains one trial for its fixed budget and reports 1 − validation accuracy as the loss. With `out` the trial has
+ * its own run folder (checkpoints every `train.checkpointEvery` steps), and `resume` continues a trial that was
+ * stopped or killed from its checkpoint instead of starting it again.
+ */
+export async function runConvRnnTrial(engine: Engine, t: ConvRnnTrial, o: Pick<ConvRnnTrainOptions, 'out' | 'resume' | 'force' | 'signal' | 'log'> = {}): Promise<TrialResult> {
+  const r = await trainConvRnn(engine, trialModel(t), { ...t.train, seed: t.seed }, o);
+  r.model.dispose();
+  return { loss: 1 - r.valAccuracy, metrics: { valAccuracy: r.valAccuracy, finalLoss: r.losses.at(-1) ?? NaN, steps: r.losses.length } };
 }
 
 /** Runs the search; writes trials.jsonl, results.md and best-model.json (a file `convrnn train --model` takes). */
 export async function searchConvRnn(engine: Engine, o: ConvRnnSearchOptions): Promise<{ bestModel: string; bestAccuracy: number }> {
-  const runner = new LocalRunner(async (t) => {
-    const spec = convrnnFromPoint(t.point, `trial_${t.id}`);
-    const timed = o.times ? { ...spec, times: o.times, imageOff: Math.min(spec.imageOff, o.times) } : spec;
-    const r = await trainConvRnn(engine, timed, { ...o.train, seed: o.seed });
-    r.model.dispose();
-    return { loss: 1 - r.valAccuracy, metrics: { valAccuracy: r.valAccuracy, finalLoss: r.losses.at(-1) ?? NaN } };
-  });
+  const runner = o.runner ?? new LocalRunner((t) => runConvRnnTrial(engine, { ...t, seed: o.seed, train: o.train, times: o.times }));
   const { best } = await runSearch({ space: CONVRNN_SPACE, algo: o.algo, trials: o.trials, seed: o.seed, runner, out: o.out, log: o.log, tpe: { startup: Math.min(10, Math.max(2, Math.floor(o.trials / 2))) } });
   const bestModel = join(o.out, 'best-model.json');
   writeFileSync(bestModel, `${JSON.stringify(convrnnFromPoint(best.point, `searched_rgc_trial_${best.id}`), null, 1)}\n`);
   return { bestModel, bestAccuracy: best.metrics.valAccuracy };
 }
 
-export const SEARCH_TRAIN_DEFAULT: ConvRnnTrainConfig = { ...DEFAULT_TRAIN, steps: 30, trainPerClass: 10, valPerClass: 5, evalEvery: 30 };
+export const SEARCH_TRAIN_DEFAULT: ConvRnnTrainConfig = {
+  ...DEFAULT_TRAIN, steps: 30, evalEvery: 30, checkpointEvery: 30, data: synthData({ imageSize: 64, perClass: 10, valPerClass: 5 }),
+};
