@@ -7,7 +7,9 @@ import { loadCotrainConfig, parseCotrainConfig, type CotrainConfig } from '../co
 import { runCotrain } from '../cotrain/protocol.js';
 import { ConfigError } from '../errors.js';
 
-export interface CotrainArgs { config?: string; out: string; seeds?: number; progress: boolean }
+export interface CotrainArgs {
+  config?: string; out: string; seeds?: number; progress: boolean; resume?: boolean; force?: boolean; acceptChanges?: boolean;
+}
 
 export function cotrainConfigFrom(opts: { config?: string; seeds?: number }): CotrainConfig {
   const cfg = opts.config ? loadCotrainConfig(opts.config) : parseCotrainConfig({});
@@ -18,7 +20,10 @@ export function cotrainConfigFrom(opts: { config?: string; seeds?: number }): Co
   return cfg;
 }
 
-/** Runs the protocol into `out`; with `progress`, one line per epoch and per measured model on stderr. */
+/**
+ * Runs the protocol into `out`; with `progress`, one plain line per epoch and per run on stderr (no TTY needed; the
+ * same records go to out/progress.jsonl). `resume` continues an interrupted protocol in `out`.
+ */
 export async function cotrainCommand(opts: CotrainArgs): Promise<void> {
   const cfg = cotrainConfigFrom(opts);
   const engine = await Engine.create();
@@ -26,7 +31,9 @@ export async function cotrainCommand(opts: CotrainArgs): Promise<void> {
   try {
     console.log(`cortexgpu cotrain: ${engine.adapterName}; profile ${cfg.profile}, ${cfg.seeds} seed(s) → ${opts.out}`);
     const stamp = () => `${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s`;
-    const r = await runCotrain(engine, cfg, opts.out, { log: opts.progress ? (m) => console.error(`${stamp()}  ${m}`) : undefined });
+    const r = await runCotrain(engine, cfg, opts.out, {
+      log: opts.progress ? (m) => console.error(`${stamp()}  ${m}`) : undefined, resume: opts.resume, force: opts.force, acceptChanges: opts.acceptChanges,
+    });
     console.log(r.report.markdown);
     console.log(`wrote ${[...r.report.files, `${opts.out}/results.json`, `${opts.out}/protocol.json`].join(', ')}`);
     console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);

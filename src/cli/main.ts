@@ -106,7 +106,10 @@ program.command('cotrain').description('neural co-training protocol (synth-objec
   .option('-o, --out <dir>', 'output folder', 'runs/cotrain')
   .option('--seeds <n>', 'number of seeds', int)
   .option('--no-progress', 'no per-epoch lines')
-  .action((o) => cotrainCommand({ config: o.config, out: o.out, seeds: o.seeds, progress: o.progress }));
+  .option('--resume', 'continue the protocol in <out>: finished runs are kept, the interrupted one continues from its checkpoint')
+  .option('--force', 'replace a protocol already in <out>')
+  .option('--accept-changes', 'with --resume: accept a config that differs from <out>/config.json')
+  .action((o) => cotrainCommand({ config: o.config, out: o.out, seeds: o.seeds, progress: o.progress, resume: o.resume, force: o.force, acceptChanges: o.acceptChanges }));
 
 program.addCommand(convrnnCommand());
 

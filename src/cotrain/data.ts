@@ -8,7 +8,7 @@
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkIndex, type Dataset, type Sample } from '../data/dataset.js';
-import { DataLoader, type SampleTransform } from '../data/loader.js';
+import { DataLoader, type LoaderPosition, type SampleTransform } from '../data/loader.js';
 import { SynthObjects, type SynthSplit } from '../data/synth-objects.js';
 import { simV1, synthStimuli, type SimV1 } from '../data/sim-v1.js';
 import { augment, normalizeImage, type Transform } from '../data/transforms.js';
@@ -192,7 +192,8 @@ export type NeuralLoss = (session: string, images: Tensor, targets: Tensor) => T
  * One CycleTask per session over a ResponseSet: shuffled batches (dropLast), targets looked up by dataset index.
  * `seed` keys the shuffles; every session gets its own order.
  */
-export function neuralTasks(engine: Engine, set: ResponseSet, batchSize: number, seed: number, loss: NeuralLoss):
+export function neuralTasks(engine: Engine, set: ResponseSet, batchSize: number, seed: number, loss: NeuralLoss,
+  start: (session: string) => LoaderPosition | undefined = () => undefined):
   { tasks: CycleTask[]; loaders: Map<string, DataLoader>; batchesPerEpoch: number } {
   const per = set.size * set.size;
   const ds: Dataset = {
@@ -201,7 +202,7 @@ export function neuralTasks(engine: Engine, set: ResponseSet, batchSize: number,
   };
   const loaders = new Map<string, DataLoader>();
   const tasks = [...set.targets.keys()].map((key, s): CycleTask => {
-    const loader = new DataLoader(ds, { batchSize, seed: seed * 1009 + s + 1, dropLast: true });
+    const loader = new DataLoader(ds, { batchSize, seed: seed * 1009 + s + 1, dropLast: true, start: start(key) });
     loaders.set(key, loader);
     const t = set.targets.get(key)!;
     const k = t.length / set.count;
@@ -222,8 +223,8 @@ export type ClassLoss = (images: Tensor, labels: Tensor) => Tensor;
 
 /** The classification CycleTask over augmented, standardised training images. */
 export function classificationTask(engine: Engine, d: ClassificationData, transform: SampleTransform, batchSize: number, seed: number,
-  loss: ClassLoss, name = 'img_classification'): { task: CycleTask; loader: DataLoader } {
-  const loader = new DataLoader(imageSetDataset(d.train, d.numClasses, d.classNames), { batchSize, seed, dropLast: true, transform });
+  loss: ClassLoss, start?: LoaderPosition, name = 'img_classification'): { task: CycleTask; loader: DataLoader } {
+  const loader = new DataLoader(imageSetDataset(d.train, d.numClasses, d.classNames), { batchSize, seed, dropLast: true, transform, start });
   const task: CycleTask = {
     name,
     async next() {
