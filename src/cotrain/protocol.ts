@@ -107,7 +107,7 @@ async function unit(ctx: RunContext, folder: ProtocolFolder, name: RunName, inde
     const m = await measure(trained.model, rctx);
     const seconds = (performance.now() - t) / 1000;
     const saved = await folder.finish({ run: name, seed, seconds, loops: { ...trained.loops, ...m.loops }, extra: trained.extra, result: m.result, predictor: m.predictor },
-      trained.model, store);
+      trained.model, store, { mean: ctx.cls.mean, std: ctx.cls.std, size: ctx.cls.size });
     ctx.log(`[seed ${seed}] ${name}: done in ${seconds.toFixed(1)} s; weights ${saved.weights}`);
     if (keep === null) trained.model.dispose();
     return { saved, model: keep === null ? null : trained.model };

@@ -21,6 +21,7 @@ import { openRunFolder, type RunFolder } from '../train/run-folder.js';
 import type { LoopResult } from '../train/train-loop.js';
 import type { CotrainConfig } from './config.js';
 import type { RunSeedResult } from './results.js';
+import { INPUT_KEY, MTL_KEY, OPTIMIZER_KEY, type InputStats } from './weights.js';
 
 /** Everything a finished run leaves in result.json. */
 export interface SavedRun {
@@ -79,10 +80,10 @@ export class ProtocolFolder {
   }
 
   /** Writes the weights, then result.json (which marks the run finished), then drops the checkpoint. */
-  async finish(saved: Omit<SavedRun, 'weights'>, model: MtlVgg, store: RunCheckpoint): Promise<SavedRun> {
+  async finish(saved: Omit<SavedRun, 'weights'>, model: MtlVgg, store: RunCheckpoint, input: InputStats): Promise<SavedRun> {
     const { run, seed } = saved;
     await saveWeights(this.weightsPath(run, seed), model, {
-      run, seed: String(seed), 'cortexgpu.mtl': JSON.stringify(model.config), 'cortexgpu.reconstruct-optimizer': reconstructionOptimizer(run),
+      run, seed: String(seed), [MTL_KEY]: JSON.stringify(model.config), [INPUT_KEY]: JSON.stringify(input), [OPTIMIZER_KEY]: reconstructionOptimizer(run),
     });
     const full: SavedRun = { ...saved, weights: join('runs', run, `seed-${seed}`, 'weights.safetensors') };
     writeFileAtomic(join(this.dir(run, seed), 'result.json'), Buffer.from(JSON.stringify(full, null, 1) + '\n'));

@@ -14,6 +14,8 @@ import { runCotrain } from '../../src/cotrain/protocol.js';
 import { RUN_NAMES } from '../../src/cotrain/runs.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { useEngine } from '../helpers/engine.js';
+import { PNG } from 'pngjs';
+import { cotrainModelSpecs, reconstructCommand } from '../../src/cli/reconstruct.js';
 
 const eng = useEngine();
 
@@ -103,5 +105,19 @@ describe('cotrain --resume after kill -9', () => {
     const progress = readFileSync(join(out, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(progress.filter((p) => p.finished).map((p) => p.run)).toEqual([...RUN_NAMES]);
     expect(progress.some((p) => p.run === 'MTL-Monkey' && p.phase === 'mtl' && p.epoch === 1)).toBe(true);
+
+    // Figs 5 and 7 from the five co-trained models' weights, each reconstructed with its type's optimiser.
+    const rec = join(root, 'reconstruct');
+    const lines: string[] = [];
+    await reconstructCommand({ out: rec, models: cotrainModelSpecs(out, 0), layer: 'relu3_1', norms: [5], steps: 3, count: 2, log: (m) => lines.push(m) });
+    const png = PNG.sync.read(readFileSync(join(rec, 'grid.png')));
+    // Rows: five models, the spectral control, the targets; columns: 2 images × 1 norm, at the protocol's 32 px.
+    expect([png.width, png.height]).toEqual([2 * (32 + 2) + 2, 7 * (32 + 2) + 2]);
+    const ratios = JSON.parse(readFileSync(join(rec, 'ratios.json'), 'utf8'));
+    expect(ratios.optimizers).toEqual({
+      'MTL-Monkey': 'sgd, blur 1', Oracle: 'adam, blur 0', Baseline: 'adam, blur 0', 'MTL-Shuffled': 'sgd, blur 1', 'MTL-Oracle': 'sgd, blur 1',
+    });
+    expect(Object.keys(ratios.losses)).toEqual(['MTL-Monkey', 'Oracle', 'Baseline', 'MTL-Shuffled', 'MTL-Oracle']);
+    expect(existsSync(join(rec, 'scatter.svg'))).toBe(true);
   }, 600_000);
 });
