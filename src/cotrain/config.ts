@@ -29,7 +29,17 @@ export const cotrainConfigSchema = z.object({
   seeds: posInt(),
   seedOffset: int().nonnegative(),
   data: z.object({
-    /** synth-objects side in pixels; the neural images (sim-v1) use the same size. */
+    /**
+     * The classification images: built-in synth-objects (default), Tiny ImageNet (root with wnids.txt, train/, val/)
+     * or an ImageFolder pair; real sets are read as gray, resized to imageSize, `valFraction` of train held out.
+     */
+    source: z.union([
+      z.literal('synth-objects'),
+      z.object({ kind: z.literal('tiny-imagenet'), root: z.string().min(1), valFraction: z.number().gt(0).lt(1).default(0.1), maxPerClass: posInt().optional() }).strict(),
+      z.object({ kind: z.literal('image-folder'), train: z.string().min(1), test: z.string().min(1), valFraction: z.number().gt(0).lt(1).default(0.1),
+        maxPerClass: posInt().optional() }).strict(),
+    ]),
+    /** Image side in pixels (synth-objects are rendered at it, real images resized to it); the neural images use the same size. */
     imageSize: posInt().min(16),
     trainPerClass: posInt(),
     valPerClass: posInt(),
@@ -47,6 +57,8 @@ export const cotrainConfigSchema = z.object({
     rotation: z.number().nonnegative(),
   }).strict(),
   neural: z.object({
+    /** sim-v1 (built in, default) or a neuralset-v0 folder of real recordings (its own splits and sessions). */
+    source: z.union([z.literal('sim-v1'), z.object({ kind: z.literal('neuralset'), path: z.string().min(1) }).strict()]),
     images: posInt(),
     neurons: posInt(),
     sessions: posInt(),
@@ -131,9 +143,9 @@ export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
     const adam = { optimizer: 'adam' as const, lr: 5e-3 };
     return {
       profile: 'ci', seeds: 2, seedOffset: 0,
-      data: { imageSize: 32, trainPerClass: 200, valPerClass: 20, testPerClass: 10, seed: 0, hard: false, families: [...TEXTURE_FAMILIES],
+      data: { source: 'synth-objects', imageSize: 32, trainPerClass: 200, valPerClass: 20, testPerClass: 10, seed: 0, hard: false, families: [...TEXTURE_FAMILIES],
         rms: [0.01, 0.04], cropPadding: 2, flip: true, rotation: 0 },
-      neural: { images: 2000, neurons: 48, sessions: 2, repeats: 4, stimuli: 'dead-leaves', valFraction: 0.1 },
+      neural: { source: 'sim-v1', images: 2000, neurons: 48, sessions: 2, repeats: 4, stimuli: 'dead-leaves', valFraction: 0.1 },
       model: { cfg: 'A', widthDivisor: 16, headWidth: 64, dropout: 0 },
       batchSize: 64, evalBatchSize: 100,
       robustness: { corruptions: [...TIN_TC_CORRUPTIONS], severities: ALL_SEVERITIES, table: 64, seed: 0 },
@@ -148,8 +160,8 @@ export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
     const r = recipes({ cls: 400, neural: 150, mtl: 407 }, 5, 5);
     return {
       profile: 'full', seeds: 5, seedOffset: 0,
-      data: { imageSize: 64, trainPerClass: 500, valPerClass: 50, testPerClass: 50, seed: 0, hard: false, families: [...TEXTURE_FAMILIES], rms: [0.05, 0.2], cropPadding: 4, flip: true, rotation: 15 },
-      neural: { images: 2000, neurons: 128, sessions: 2, repeats: 4, stimuli: 'synth', valFraction: 0.1 },
+      data: { source: 'synth-objects', imageSize: 64, trainPerClass: 500, valPerClass: 50, testPerClass: 50, seed: 0, hard: false, families: [...TEXTURE_FAMILIES], rms: [0.05, 0.2], cropPadding: 4, flip: true, rotation: 15 },
+      neural: { source: 'sim-v1', images: 2000, neurons: 128, sessions: 2, repeats: 4, stimuli: 'synth', valFraction: 0.1 },
       model: { cfg: 'E', widthDivisor: 8, headWidth: 256, dropout: 0.5 },
       batchSize: 128, evalBatchSize: 250,
       robustness: { corruptions: [...TIN_TC_CORRUPTIONS], severities: ALL_SEVERITIES, table: 64, seed: 0 },
@@ -191,7 +203,7 @@ export function parseCotrainConfig(raw: unknown, where = 'config'): CotrainConfi
   }
   const c = r.data;
   // synth-objects has 10 classes; every loader drops its last partial batch.
-  if (c.batchSize > c.data.trainPerClass * 10) {
+  if (c.data.source === 'synth-objects' && c.batchSize > c.data.trainPerClass * 10) {
     throw new ConfigError(`${where}: field 'batchSize': ${c.batchSize} exceeds the ${c.data.trainPerClass * 10} training images`);
   }
   return c;

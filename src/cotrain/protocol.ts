@@ -57,8 +57,8 @@ export async function runProtocol(engine: Engine, config: CotrainConfig, folder:
   const cls = buildClassification(config);
   const neural = buildNeural(config);
   const dataSeconds = (performance.now() - t0) / 1000;
-  log(`data: synth-objects ${cls.size} px (${cls.train.count}/${cls.val.count}/${cls.test.count}), sim-v1 ${neural.sim.imageTypes.length} images × `
-    + `${neural.sim.neurons.length} neurons (${neural.sessions.length} sessions), ${dataSeconds.toFixed(1)} s`);
+  log(`data: ${cls.describe} (${cls.train.count}/${cls.val.count}/${cls.test.count}), ${neural.describe} `
+    + `(${neural.sessions.length} sessions), ${dataSeconds.toFixed(1)} s`);
   const runs: Record<string, RunSeedResult[]> = Object.fromEntries(REPORTED_RUNS.map((r) => [r, []]));
   const details: ProtocolDetails = {
     config, adapter: engine.adapterName, seconds: { data: dataSeconds, total: 0 },
@@ -184,8 +184,8 @@ function metaOf(c: CotrainConfig, cls: ClassificationData, neural: NeuralData, d
   return {
     profile: c.profile,
     seeds: seedsOf(c).join(', '),
-    data: `synth-objects ${cls.size}×${cls.size} gray, ${cls.numClasses} classes, ${cls.train.count}/${cls.val.count}/${cls.test.count} train/val/test; `
-      + `sim-v1 ${neural.sim.imageTypes.length} images (${c.neural.stimuli}), ${neural.sim.neurons.length} neurons in ${neural.sessions.length} sessions, `
+    data: `${cls.describe}, ${cls.numClasses} classes, ${cls.train.count}/${cls.val.count}/${cls.test.count} train/val/test; `
+      + `${neural.describe} in ${neural.sessions.length} sessions, `
       + `${neural.train.length}/${neural.val.length}/${neural.test.length} train/val/test images`,
     model: `VGG (torchvision cfg ${c.model.cfg}) with BN at 1/${c.model.widthDivisor} width, conv head ${c.model.headWidth}; shared block through relu3_1`,
     corruptions: `${c.robustness.corruptions.length} corruptions × severities ${c.robustness.severities.join(',')}, table ${c.robustness.table}, `
