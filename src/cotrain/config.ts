@@ -7,6 +7,10 @@
  *            5 severities on 100 test images;
  *   'full' — the paper's recipes (Shahdsaf/nntransfer_recipes NeurIPS 2021 configs: epochs, LR schedules, restarts) on 64 px synth-objects with
  *            the 1/8-width VGG-19-BN (vgg19_bn-small) and the default sim-v1 (2000 images, 128 neurons); hours here.
+ *   'paper' — the paper's full run for a GPU: full-width VGG-19-BN (4096-wide conv head, dropout 0.5) on Tiny ImageNet
+ *            (64×64 gray, 10 % of train held out for validation, TIN val as the test set) and a neuralset-v0 import of
+ *            the V1 recordings, with the recipes above, 5 seeds; data paths default to data/tiny-imagenet-200 and
+ *            data/v1-neuralset (override data.source / neural.source).
  * A file sets only what differs from its profile; objects merge field by field, arrays and scalars replace.
  */
 import { readFileSync } from 'node:fs';
@@ -24,7 +28,7 @@ const corruptionName = z.string().refine((c) => (CORRUPTIONS as readonly string[
 const severity = int().min(1).max(5);
 
 export const cotrainConfigSchema = z.object({
-  profile: z.enum(['ci', 'full']),
+  profile: z.enum(['ci', 'full', 'paper']),
   /** Seeds seedOffset … seedOffset + seeds − 1; every run is trained once per seed. */
   seeds: posInt(),
   seedOffset: int().nonnegative(),
@@ -128,7 +132,7 @@ function recipes(maxEpochs: { cls: number; neural: number; mtl: number }, patien
 
 const ALL_SEVERITIES = [1, 2, 3, 4, 5];
 
-export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
+const BASE_PROFILES: Record<'ci' | 'full', CotrainConfig> = {
   ci: (() => {
     const r = recipes({ cls: 12, neural: 12, mtl: 12 }, 3, 2);
     // NOTE (ci only), measured on lavapipe: SGD at the recipes' 0.1 leaves these tiny nets dead at chance (constant
@@ -176,6 +180,19 @@ export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
   })(),
 };
 
+export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
+  ...BASE_PROFILES,
+  paper: (() => {
+    const full = BASE_PROFILES.full;
+    return {
+      ...structuredClone(full), profile: 'paper',
+      data: { ...full.data, source: { kind: 'tiny-imagenet', root: 'data/tiny-imagenet-200', valFraction: 0.1 } },
+      neural: { ...full.neural, source: { kind: 'neuralset', path: 'data/v1-neuralset' } },
+      model: { cfg: 'E', widthDivisor: 1, headWidth: 4096, dropout: 0.5 },
+    };
+  })(),
+};
+
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
@@ -192,8 +209,10 @@ export function parseCotrainConfig(raw: unknown, where = 'config'): CotrainConfi
   const input = raw ?? {};
   if (!isPlainObject(input)) throw new ConfigError(`${where}: the configuration must be a JSON object`);
   const profile = input.profile ?? 'ci';
-  if (profile !== 'ci' && profile !== 'full') throw new ConfigError(`${where}: field 'profile': must be 'ci' or 'full', got ${JSON.stringify(profile)}`);
-  const r = cotrainConfigSchema.safeParse(deepMerge(structuredClone(COTRAIN_PROFILES[profile]), input));
+  if (profile !== 'ci' && profile !== 'full' && profile !== 'paper') {
+    throw new ConfigError(`${where}: field 'profile': must be 'ci', 'full' or 'paper', got ${JSON.stringify(profile)}`);
+  }
+  const r = cotrainConfigSchema.safeParse(deepMerge(structuredClone(COTRAIN_PROFILES[profile as Profile]), input));
   if (!r.success) {
     const msgs = r.error.issues.map((i) => {
       const keys = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';

@@ -92,6 +92,15 @@ describe('cotrain on real-data layouts', () => {
     expect(n.describe).toMatch(/^neuralset-v0 .*: 90 images × 8 neurons$/);
   });
 
+  it('has a paper profile: the full-width VGG-19-BN on Tiny ImageNet and a neuralset import, with the recipes', () => {
+    const p = parseCotrainConfig({ profile: 'paper', data: { source: { kind: 'tiny-imagenet', root: tin } } });
+    expect(p.model).toEqual({ cfg: 'E', widthDivisor: 1, headWidth: 4096, dropout: 0.5 });
+    expect(p.data).toMatchObject({ imageSize: 64, source: { kind: 'tiny-imagenet', root: tin, valFraction: 0.1 } });
+    expect(p.neural.source).toEqual({ kind: 'neuralset', path: 'data/v1-neuralset' });
+    expect(p.baseline).toMatchObject({ optimizer: 'sgd', lr: 0.1, momentum: 0.75, maxEpochs: 400 });
+    expect(p.predictor).toMatchObject({ optimizer: 'adam', lr: 5e-4 });
+  });
+
   it('names the folder or field that is wrong', () => {
     expect(() => buildClassification(parseCotrainConfig({ ...CONFIG, data: { source: { kind: 'tiny-imagenet', root: join(root, 'nope') } } })))
       .toThrow(/nope\/wnids\.txt/);
