@@ -112,7 +112,9 @@ program.command('cotrain').description('neural co-training protocol (synth-objec
   .option('--resume', 'continue the protocol in <out>: finished runs are kept, the interrupted one continues from its checkpoint')
   .option('--force', 'replace a protocol already in <out>')
   .option('--accept-changes', 'with --resume: accept a config that differs from <out>/config.json')
-  .action((o) => cotrainCommand({ config: o.config, out: o.out, seeds: o.seeds, progress: o.progress, resume: o.resume, force: o.force, acceptChanges: o.acceptChanges }));
+  .option('--ratio-sweep <ratios>', 'instead: Fig. 3C, MTL-Monkey at these neural:classification batch ratios × seeds, and the two-factor regression', nums)
+  .action((o) => cotrainCommand({ config: o.config, out: o.out, seeds: o.seeds, progress: o.progress, resume: o.resume, force: o.force,
+    acceptChanges: o.acceptChanges, ratioSweep: o.ratioSweep }));
 
 program.addCommand(convrnnCommand());
 
