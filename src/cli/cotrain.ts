@@ -1,6 +1,7 @@
 /**
- * `cotrain`: the neural co-training protocol end to end on built-in data (synth-objects for classification, sim-v1
- * for the neural task): every run × seed, robustness on corruptions, neural predictivity, and the report.
+ * `cotrain`: the neural co-training protocol end to end (built-in synth-objects + sim-v1 by default; Tiny ImageNet,
+ * ImageFolder and neuralset-v0 from the config): every run × seed, robustness on corruptions, neural predictivity,
+ * and the report; resumable. With `ratioSweep`, the Fig. 3C sweep instead.
  */
 import { Engine } from '../engine.js';
 import { loadCotrainConfig, parseCotrainConfig, type CotrainConfig } from '../cotrain/config.js';

@@ -104,7 +104,7 @@ program.command('reconstruct').description('norm-constrained reconstructions (Fi
       noise: o.noise, every: o.every, seed: o.seed });
   });
 
-program.command('cotrain').description('neural co-training protocol (synth-objects-64 + sim-v1): runs × seeds, robustness, report')
+program.command('cotrain').description('neural co-training protocol (default synth-objects + sim-v1; Tiny ImageNet/ImageFolder/neuralset-v0 by config): runs × seeds, robustness, report, resumable')
   .option('-c, --config <file>', 'protocol config (JSON); default: the ci profile')
   .option('-o, --out <dir>', 'output folder', 'runs/cotrain')
   .option('--seeds <n>', 'number of seeds', int)

@@ -1,8 +1,10 @@
 /**
- * The whole co-training protocol on built-in data: every run of runs.ts for every seed, each classifier evaluated on
- * the clean test split and on every corruption × severity (robustness.ts), neural predictivity (single-trial
- * correlation, FEVe) on sim-v1's test repeats for every model with a readout, then the report (report.ts).
- * The data are built once (they do not depend on the model seed); models are freed as soon as they are measured.
+ * The whole co-training protocol (built-in data by default, real sets through sources.ts): every run of runs.ts for
+ * every seed, each classifier evaluated on the clean test split and on every corruption × severity (robustness.ts),
+ * neural predictivity (single-trial correlation, FEVe) on the neural set's held-out test repeats for every model with
+ * a readout, then the report (report.ts). The data are built once (they do not depend on the model seed); models are
+ * freed as soon as they are measured. Every run writes its record, weights and epoch checkpoints into the protocol
+ * folder as it goes (run-store.ts), so a resumed protocol skips what finished and continues what was interrupted.
  */
 import { join } from 'node:path';
 import type { Engine } from '../engine.js';
