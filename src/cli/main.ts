@@ -4,7 +4,7 @@ import { describeError } from './errors.js';
 import { Engine } from '../engine.js';
 import { evalCommand, trainCommand } from './train.js';
 import { corruptCommand } from './corrupt.js';
-import { reconstructCommand } from './reconstruct.js';
+import { cotrainModelSpecs, reconstructCommand } from './reconstruct.js';
 import { cotrainCommand } from './cotrain.js';
 import { convrnnCommand } from './convrnn.js';
 import { scoreCommand } from './score.js';
@@ -84,7 +84,7 @@ program.command('corrupt').description('write a labelled PNG grid of every corru
 
 program.command('reconstruct').description('norm-constrained reconstructions (Fig. 5), spectral control, saliency ratios (Fig. 7)')
   .option('-o, --out <dir>', 'output folder', 'runs/reconstruct')
-  .option('--model <name=preset[:weights]>', 'a model (repeatable); the first is the reference', collect, [])
+  .option('--model <name=preset[:weights]>', 'a model (repeatable); the first is the reference; name=cotrain:<weights> for a cotrain run', collect, [])
   .option('--layer <name>', 'layer to match', 'relu3_1')
   .option('--norms <list>', 'norm levels, e.g. 5,15,60', nums)
   .option('--steps <n>', 'optimisation steps', int)
@@ -98,19 +98,27 @@ program.command('reconstruct').description('norm-constrained reconstructions (Fi
   .option('--noise <std>', 'Gaussian noise on the targets', num)
   .option('--every <n>', 'write snapshots every n steps', int)
   .option('--seed <n>', 'seed', int)
+  .option('--cotrain <dir>', 'the five co-trained models of a cotrain output folder (MTL-Monkey first), each with its own optimiser')
+  .option('--cotrain-seed <n>', 'which seed of --cotrain', int, 0)
   .action(async (o) => {
+    if (o.cotrain) o.model = [...cotrainModelSpecs(o.cotrain, o.cotrainSeed), ...o.model];
     if (!o.model.length) o.model = ['vgg=vgg19_bn-small'];
     await reconstructCommand({ out: o.out, models: o.model, layer: o.layer, norms: o.norms, steps: o.steps, optimizer: o.optimizer,
       lr: o.lr, constraint: o.constraint, blurSigma: o.blur, images: o.images, saliency: o.saliency, count: o.count,
       noise: o.noise, every: o.every, seed: o.seed });
   });
 
-program.command('cotrain').description('neural co-training protocol (synth-objects-64 + sim-v1): runs × seeds, robustness, report')
+program.command('cotrain').description('neural co-training protocol (default synth-objects + sim-v1; Tiny ImageNet/ImageFolder/neuralset-v0 by config): runs × seeds, robustness, report, resumable')
   .option('-c, --config <file>', 'protocol config (JSON); default: the ci profile')
   .option('-o, --out <dir>', 'output folder', 'runs/cotrain')
   .option('--seeds <n>', 'number of seeds', int)
   .option('--no-progress', 'no per-epoch lines')
-  .action((o) => cotrainCommand({ config: o.config, out: o.out, seeds: o.seeds, progress: o.progress }));
+  .option('--resume', 'continue the protocol in <out>: finished runs are kept, the interrupted one continues from its checkpoint')
+  .option('--force', 'replace a protocol already in <out>')
+  .option('--accept-changes', 'with --resume: accept a config that differs from <out>/config.json')
+  .option('--ratio-sweep <ratios>', 'instead: Fig. 3C, MTL-Monkey at these neural:classification batch ratios × seeds, and the two-factor regression', nums)
+  .action((o) => cotrainCommand({ config: o.config, out: o.out, seeds: o.seeds, progress: o.progress, resume: o.resume, force: o.force,
+    acceptChanges: o.acceptChanges, ratioSweep: o.ratioSweep }));
 
 program.addCommand(convrnnCommand());
 

@@ -22,6 +22,7 @@ import { IMAGENET_MEAN, IMAGENET_STD, resize } from '../data/transforms.js';
 import { CheckpointError, readSafetensors } from '../io/safetensors.js';
 import type { HostTensor } from '../nn/module.js';
 import { CHECKPOINT_FORMAT } from '../train/checkpoint.js';
+import { cotrainWeightsOf, type CotrainWeights } from '../cotrain/weights.js';
 import { VGG } from '../models/vgg.js';
 import { createModel, settingsFromState } from '../models/factory.js';
 import { mtlNameFromVgg } from '../models/mtl.js';
@@ -59,17 +60,17 @@ export interface ReconstructArgs {
   log?: (msg: string) => void;
 }
 
-interface NamedModel { name: string; model: Layer; channels: number }
+interface NamedModel { name: string; model: Layer; channels: number; /** Set for a co-training run's weights. */ cotrain?: CotrainWeights }
 
 /** A checkpoint's (or weights file's) model state under torch names: a `train` checkpoint's `model.` prefix dropped. */
-function readState(path: string): Map<string, HostTensor> {
+function readState(path: string): { state: Map<string, HostTensor>; metadata: Record<string, string> } {
   const { tensors, metadata } = readSafetensors(path);
   const state = new Map<string, HostTensor>();
   for (const [k, v] of tensors) {
     if (metadata.format === CHECKPOINT_FORMAT && !k.startsWith('model.')) continue;
     state.set(metadata.format === CHECKPOINT_FORMAT ? k.slice('model.'.length) : k, v);
   }
-  return state;
+  return { state, metadata };
 }
 
 function loadWeights(state: Map<string, HostTensor>, model: Layer, mtlSplit: number): void {
@@ -94,7 +95,21 @@ export function buildModel(engine: Engine, spec: string, mtlSplit: number): Name
   const m = /^([^=]+)=([^:]+)(?::(.+))?$/.exec(spec);
   if (!m) throw new ConfigError(`reconstruct: model '${spec}' is not name=preset or name=preset:weights.safetensors`);
   const [, name, preset, weights] = m;
-  const state = weights ? readState(weights) : null;
+  const file = weights ? readState(weights) : null;
+  const state = file?.state ?? null;
+  if (preset === 'cotrain') {
+    // A co-training run's weights describe their own (small) VGG: build that one, not a preset.
+    const co = file && weights ? cotrainWeightsOf(weights, file.metadata) : null;
+    if (!co || !state) throw new ConfigError(`reconstruct: model '${spec}': 'cotrain' takes the weights.safetensors of a cotrain run (name=cotrain:<file>)`);
+    const model = new VGG(engine, co.vgg);
+    try {
+      loadWeights(state, model, co.split);
+    } catch (e) {
+      model.dispose();
+      throw new CheckpointError(`${weights}: ${(e as Error).message}`);
+    }
+    return { name, model, channels: 1, cotrain: co };
+  }
   let built: ReturnType<typeof createModel>;
   try {
     built = createModel(engine, preset, state ? settingsFromState(preset, state) : {});
@@ -112,6 +127,14 @@ export function buildModel(engine: Engine, spec: string, mtlSplit: number): Name
     }
   }
   return { name, model, channels };
+}
+
+/** Figs 5 and 7 order: MTL-Monkey is the reference (y axis of Fig. 7), against the Oracle, the Baseline and the other co-trained runs. */
+export const COTRAIN_FIGURE_RUNS = ['MTL-Monkey', 'Oracle', 'Baseline', 'MTL-Shuffled', 'MTL-Oracle'] as const;
+
+/** The five co-trained classifiers of one seed of a `cotrain` output folder, as --model specs. */
+export function cotrainModelSpecs(dir: string, seed: number): string[] {
+  return COTRAIN_FIGURE_RUNS.map((run) => `${run}=cotrain:${join(dir, 'runs', run, `seed-${seed}`, 'weights.safetensors')}`);
 }
 
 interface Targets { clean: Float32Array; masks: Uint8Array[]; labels: string[] }
@@ -144,9 +167,12 @@ function loadTargets(a: ReconstructArgs, channels: number, size: number): Target
   return { clean, masks, labels: Array.from({ length: count }, (_, i) => `synth-objects-64/test/${i}`) };
 }
 
-/** The normalisation the models are trained with: gray mean 0.5, std 0.25; colour ImageNet's statistics. */
-function normalise(x: Float32Array, channels: number, per: number): Float32Array {
-  const [mean, std] = channels === 1 ? [[0.5], [0.25]] : [IMAGENET_MEAN, IMAGENET_STD];
+/**
+ * The normalisation the models are trained with: gray mean 0.5, std 0.25; colour ImageNet's statistics; a co-trained
+ * model's own training-set statistics (`stats`).
+ */
+function normalise(x: Float32Array, channels: number, per: number, stats?: { mean: number; std: number }): Float32Array {
+  const [mean, std] = stats ? [[stats.mean], [stats.std]] : channels === 1 ? [[0.5], [0.25]] : [IMAGENET_MEAN, IMAGENET_STD];
   return x.map((v, i) => {
     const c = Math.floor(i / per) % channels;
     return (v - mean[c]) / std[c];
@@ -159,7 +185,6 @@ export async function reconstructCommand(a: ReconstructArgs): Promise<void> {
   const log = a.log ?? ((m: string) => console.log(m));
   const norms = [...(a.norms ?? [5, 15, 60])];
   const steps = a.steps ?? 1000;
-  const size = a.size ?? 64;
   if (!a.models.length) throw new ConfigError('reconstruct: no models');
   // Zero images or zero steps is no reconstruction: refuse before a kernel sees an empty batch or a mean of nothing.
   for (const [flag, v] of [['--steps', steps], ['--count', a.count]] as const) {
@@ -171,6 +196,9 @@ export async function reconstructCommand(a: ReconstructArgs): Promise<void> {
   try {
     for (const spec of a.models) models.push(buildModel(engine, spec, a.mtlSplit ?? 17));
     const channels = models[0].channels;
+    // Co-trained models: the first one's image side and standardisation (every run of a protocol shares them).
+    const input = models.find((m) => m.cotrain)?.cotrain?.input;
+    const size = a.size ?? input?.size ?? 64;
     const odd = models.find((m) => m.channels !== channels);
     if (odd) throw new ConfigError(`reconstruct: model ${odd.name} takes ${odd.channels} channels, ${models[0].name} ${channels}`);
     const per = size * size;
@@ -181,16 +209,21 @@ export async function reconstructCommand(a: ReconstructArgs): Promise<void> {
       const y = gaussianNoise(engine.tensor(t.clean, shape), a.noise ?? 0.08, { seed: a.seed ?? 0, tag: 0x7ec0, first: 0 });
       return (await y.read()) as Float32Array;
     }) : t.clean;
-    const x0Host = normalise(noisy, channels, per);
+    const x0Host = normalise(noisy, channels, per, input);
     const x0 = engine.tensor(x0Host, shape, 'f32', 'targets').keep();
     const k = norms.length;
     const tile = channels * per;
     const results = new Map<string, { images: Float32Array; losses: Float32Array }>();
+    const optimizers: Record<string, string> = {};
     try {
-      for (const { name, model } of models) {
+      for (const { name, model, cotrain } of models) {
         const t0 = performance.now();
+        // Without --optimizer, a co-trained model gets its type's optimiser (SGD + blur for MTL, Adam without blur otherwise).
+        const optimizer = a.optimizer ?? cotrain?.optimizer;
+        const blurSigma = a.blurSigma ?? (cotrain && optimizer === 'adam' ? 0 : undefined);
+        optimizers[name] = `${optimizer ?? 'sgd'}, blur ${blurSigma ?? 1}`;
         const rec = new Reconstruction(model, a.layer, x0, {
-          norms, constraint: a.constraint, optimizer: a.optimizer, lr: a.lr, blurSigma: a.blurSigma, seed: a.seed,
+          norms, constraint: a.constraint, optimizer, lr: a.lr, blurSigma, seed: a.seed,
         });
         try {
           const progress = a.every ? join(a.out, 'progress') : null;
@@ -232,7 +265,7 @@ export async function reconstructCommand(a: ReconstructArgs): Promise<void> {
       const controlName = `spectral control (${ref})`;
       if (spectral) ratios[controlName] = ratiosOf(spectral);
       writeFileSync(join(a.out, 'ratios.json'), `${JSON.stringify({
-        layer: a.layer, norms, steps, optimizer: a.optimizer ?? 'sgd', lr: a.lr ?? null, constraint: a.constraint ?? 'sphere',
+        layer: a.layer, norms, steps, optimizer: a.optimizer ?? 'sgd', optimizers, lr: a.lr ?? null, constraint: a.constraint ?? 'sphere',
         blurSigma: a.blurSigma ?? 1, noise: a.noise ?? 0.08, size, images: t.labels,
         gridRows: [...models.map((m) => m.name), ...(spectral ? [controlName] : []), 'targets'],
         gridColumns: 'image-major: image i at norm j is column i·K + j',

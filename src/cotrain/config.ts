@@ -7,6 +7,10 @@
  *            5 severities on 100 test images;
  *   'full' — the paper's recipes (Shahdsaf/nntransfer_recipes NeurIPS 2021 configs: epochs, LR schedules, restarts) on 64 px synth-objects with
  *            the 1/8-width VGG-19-BN (vgg19_bn-small) and the default sim-v1 (2000 images, 128 neurons); hours here.
+ *   'paper' — the paper's full run for a GPU: full-width VGG-19-BN (4096-wide conv head, dropout 0.5) on Tiny ImageNet
+ *            (64×64 gray, 10 % of train held out for validation, TIN val as the test set) and a neuralset-v0 import of
+ *            the V1 recordings, with the recipes above, 5 seeds; data paths default to data/tiny-imagenet-200 and
+ *            data/v1-neuralset (override data.source / neural.source).
  * A file sets only what differs from its profile; objects merge field by field, arrays and scalars replace.
  */
 import { readFileSync } from 'node:fs';
@@ -24,12 +28,22 @@ const corruptionName = z.string().refine((c) => (CORRUPTIONS as readonly string[
 const severity = int().min(1).max(5);
 
 export const cotrainConfigSchema = z.object({
-  profile: z.enum(['ci', 'full']),
+  profile: z.enum(['ci', 'full', 'paper']),
   /** Seeds seedOffset … seedOffset + seeds − 1; every run is trained once per seed. */
   seeds: posInt(),
   seedOffset: int().nonnegative(),
   data: z.object({
-    /** synth-objects side in pixels; the neural images (sim-v1) use the same size. */
+    /**
+     * The classification images: built-in synth-objects (default), Tiny ImageNet (root with wnids.txt, train/, val/)
+     * or an ImageFolder pair; real sets are read as gray, resized to imageSize, `valFraction` of train held out.
+     */
+    source: z.union([
+      z.literal('synth-objects'),
+      z.object({ kind: z.literal('tiny-imagenet'), root: z.string().min(1), valFraction: z.number().gt(0).lt(1).default(0.1), maxPerClass: posInt().optional() }).strict(),
+      z.object({ kind: z.literal('image-folder'), train: z.string().min(1), test: z.string().min(1), valFraction: z.number().gt(0).lt(1).default(0.1),
+        maxPerClass: posInt().optional() }).strict(),
+    ]),
+    /** Image side in pixels (synth-objects are rendered at it, real images resized to it); the neural images use the same size. */
     imageSize: posInt().min(16),
     trainPerClass: posInt(),
     valPerClass: posInt(),
@@ -47,6 +61,8 @@ export const cotrainConfigSchema = z.object({
     rotation: z.number().nonnegative(),
   }).strict(),
   neural: z.object({
+    /** sim-v1 (built in, default) or a neuralset-v0 folder of real recordings (its own splits and sessions). */
+    source: z.union([z.literal('sim-v1'), z.object({ kind: z.literal('neuralset'), path: z.string().min(1) }).strict()]),
     images: posInt(),
     neurons: posInt(),
     sessions: posInt(),
@@ -116,7 +132,7 @@ function recipes(maxEpochs: { cls: number; neural: number; mtl: number }, patien
 
 const ALL_SEVERITIES = [1, 2, 3, 4, 5];
 
-export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
+const BASE_PROFILES: Record<'ci' | 'full', CotrainConfig> = {
   ci: (() => {
     const r = recipes({ cls: 12, neural: 12, mtl: 12 }, 3, 2);
     // NOTE (ci only), measured on lavapipe: SGD at the recipes' 0.1 leaves these tiny nets dead at chance (constant
@@ -131,9 +147,9 @@ export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
     const adam = { optimizer: 'adam' as const, lr: 5e-3 };
     return {
       profile: 'ci', seeds: 2, seedOffset: 0,
-      data: { imageSize: 32, trainPerClass: 200, valPerClass: 20, testPerClass: 10, seed: 0, hard: false, families: [...TEXTURE_FAMILIES],
+      data: { source: 'synth-objects', imageSize: 32, trainPerClass: 200, valPerClass: 20, testPerClass: 10, seed: 0, hard: false, families: [...TEXTURE_FAMILIES],
         rms: [0.01, 0.04], cropPadding: 2, flip: true, rotation: 0 },
-      neural: { images: 2000, neurons: 48, sessions: 2, repeats: 4, stimuli: 'dead-leaves', valFraction: 0.1 },
+      neural: { source: 'sim-v1', images: 2000, neurons: 48, sessions: 2, repeats: 4, stimuli: 'dead-leaves', valFraction: 0.1 },
       model: { cfg: 'A', widthDivisor: 16, headWidth: 64, dropout: 0 },
       batchSize: 64, evalBatchSize: 100,
       robustness: { corruptions: [...TIN_TC_CORRUPTIONS], severities: ALL_SEVERITIES, table: 64, seed: 0 },
@@ -148,8 +164,8 @@ export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
     const r = recipes({ cls: 400, neural: 150, mtl: 407 }, 5, 5);
     return {
       profile: 'full', seeds: 5, seedOffset: 0,
-      data: { imageSize: 64, trainPerClass: 500, valPerClass: 50, testPerClass: 50, seed: 0, hard: false, families: [...TEXTURE_FAMILIES], rms: [0.05, 0.2], cropPadding: 4, flip: true, rotation: 15 },
-      neural: { images: 2000, neurons: 128, sessions: 2, repeats: 4, stimuli: 'synth', valFraction: 0.1 },
+      data: { source: 'synth-objects', imageSize: 64, trainPerClass: 500, valPerClass: 50, testPerClass: 50, seed: 0, hard: false, families: [...TEXTURE_FAMILIES], rms: [0.05, 0.2], cropPadding: 4, flip: true, rotation: 15 },
+      neural: { source: 'sim-v1', images: 2000, neurons: 128, sessions: 2, repeats: 4, stimuli: 'synth', valFraction: 0.1 },
       model: { cfg: 'E', widthDivisor: 8, headWidth: 256, dropout: 0.5 },
       batchSize: 128, evalBatchSize: 250,
       robustness: { corruptions: [...TIN_TC_CORRUPTIONS], severities: ALL_SEVERITIES, table: 64, seed: 0 },
@@ -160,6 +176,19 @@ export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
       // λ = 1 and cosine are RepresentationMatching's defaults, the list is Distort's 14.
       oracle: { ...r.baseline, consistency: 'cosine', consistencyWeight: 1, cleanProb: 0.5, corruptions: [...TIN_TC_CORRUPTIONS],
         severities: ALL_SEVERITIES, readoutEpochs: 10, headEpochs: 400 },
+    };
+  })(),
+};
+
+export const COTRAIN_PROFILES: Record<Profile, CotrainConfig> = {
+  ...BASE_PROFILES,
+  paper: (() => {
+    const full = BASE_PROFILES.full;
+    return {
+      ...structuredClone(full), profile: 'paper',
+      data: { ...full.data, source: { kind: 'tiny-imagenet', root: 'data/tiny-imagenet-200', valFraction: 0.1 } },
+      neural: { ...full.neural, source: { kind: 'neuralset', path: 'data/v1-neuralset' } },
+      model: { cfg: 'E', widthDivisor: 1, headWidth: 4096, dropout: 0.5 },
     };
   })(),
 };
@@ -180,8 +209,10 @@ export function parseCotrainConfig(raw: unknown, where = 'config'): CotrainConfi
   const input = raw ?? {};
   if (!isPlainObject(input)) throw new ConfigError(`${where}: the configuration must be a JSON object`);
   const profile = input.profile ?? 'ci';
-  if (profile !== 'ci' && profile !== 'full') throw new ConfigError(`${where}: field 'profile': must be 'ci' or 'full', got ${JSON.stringify(profile)}`);
-  const r = cotrainConfigSchema.safeParse(deepMerge(structuredClone(COTRAIN_PROFILES[profile]), input));
+  if (profile !== 'ci' && profile !== 'full' && profile !== 'paper') {
+    throw new ConfigError(`${where}: field 'profile': must be 'ci', 'full' or 'paper', got ${JSON.stringify(profile)}`);
+  }
+  const r = cotrainConfigSchema.safeParse(deepMerge(structuredClone(COTRAIN_PROFILES[profile as Profile]), input));
   if (!r.success) {
     const msgs = r.error.issues.map((i) => {
       const keys = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
@@ -191,7 +222,7 @@ export function parseCotrainConfig(raw: unknown, where = 'config'): CotrainConfi
   }
   const c = r.data;
   // synth-objects has 10 classes; every loader drops its last partial batch.
-  if (c.batchSize > c.data.trainPerClass * 10) {
+  if (c.data.source === 'synth-objects' && c.batchSize > c.data.trainPerClass * 10) {
     throw new ConfigError(`${where}: field 'batchSize': ${c.batchSize} exceeds the ${c.data.trainPerClass * 10} training images`);
   }
   return c;

@@ -8,13 +8,14 @@
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkIndex, type Dataset, type Sample } from '../data/dataset.js';
-import { DataLoader, type SampleTransform } from '../data/loader.js';
+import { DataLoader, type LoaderPosition, type SampleTransform } from '../data/loader.js';
 import { SynthObjects, type SynthSplit } from '../data/synth-objects.js';
-import { simV1, synthStimuli, type SimV1 } from '../data/sim-v1.js';
+import { simV1, synthStimuli } from '../data/sim-v1.js';
 import { augment, normalizeImage, type Transform } from '../data/transforms.js';
 import { repeatMean, repeated, selectImages, type RepeatedResponses } from '../stats/repeats.js';
 import { ArgumentError, ConfigError, ShapeError } from '../errors.js';
 import type { CotrainConfig } from './config.js';
+import { loadClassification, loadNeuralSet } from './sources.js';
 import type { CycleTask } from '../train/cycler.js';
 
 /** Gray images [count, 1, size, size] with labels. */
@@ -26,6 +27,8 @@ export interface ClassificationData {
   test: ImageSet;
   numClasses: number;
   classNames: readonly string[];
+  /** One line naming the source (report header). */
+  describe: string;
   /** Pixel mean and std of the training images: the standardisation of every model input. */
   mean: number;
   std: number;
@@ -35,7 +38,12 @@ export interface ClassificationData {
 export interface Session { key: string; /** First neuron (sim-v1 order). */ start: number; count: number }
 
 export interface NeuralData {
-  sim: SimV1;
+  /** [images, size, size] z-scored model-ready images. */
+  images: Float32Array;
+  imageCount: number;
+  neuronCount: number;
+  /** One line naming the source (report header). */
+  describe: string;
   size: number;
   sessions: Session[];
   train: Int32Array;
@@ -61,16 +69,22 @@ function renderSplit(split: SynthSplit, perClass: number, c: CotrainConfig): { s
 }
 
 export function buildClassification(c: CotrainConfig): ClassificationData {
-  const train = renderSplit('train', c.data.trainPerClass, c);
-  const val = renderSplit('val', c.data.valPerClass, c).set;
-  const test = renderSplit('test', c.data.testPerClass, c).set;
+  const src = c.data.source;
+  const sets = src === 'synth-objects' ? (() => {
+    const train = renderSplit('train', c.data.trainPerClass, c);
+    return {
+      train: train.set, val: renderSplit('val', c.data.valPerClass, c).set, test: renderSplit('test', c.data.testPerClass, c).set,
+      classNames: train.ds.classNames, describe: `synth-objects ${c.data.imageSize}×${c.data.imageSize} gray`,
+    };
+  })() : loadClassification(src, c.data.imageSize, c.data.seed);
+  if (sets.train.count < c.batchSize) throw new ConfigError(`cotrain: field 'batchSize': ${c.batchSize} exceeds the ${sets.train.count} training images`);
   let s = 0, ss = 0;
-  for (const v of train.set.images) { s += v; ss += v * v; }
-  const n = train.set.images.length;
+  for (const v of sets.train.images) { s += v; ss += v * v; }
+  const n = sets.train.images.length;
   const mean = s / n;
   const std = Math.sqrt(Math.max(ss / n - mean * mean, 0));
   if (!(std > 0)) throw new ArgumentError('cotrain: the training images are constant');
-  return { train: train.set, val, test, numClasses: train.ds.numClasses, classNames: train.ds.classNames, mean, std, size: c.data.imageSize };
+  return { ...sets, numClasses: sets.classNames.length, mean, std, size: c.data.imageSize };
 }
 
 /** A Dataset over an in-memory image set (arrays are copied out, as the contract asks). */
@@ -103,6 +117,11 @@ export function standardizedTransform(c: CotrainConfig, d: ClassificationData): 
 
 export function buildNeural(c: CotrainConfig): NeuralData {
   const n = c.neural;
+  if (n.source !== 'sim-v1') {
+    const d = loadNeuralSet(n.source.path, c.data.imageSize, n.valFraction);
+    if (d.train.length < c.batchSize) throw new ConfigError(`cotrain: ${n.source.path} has ${d.train.length} training images, fewer than batchSize ${c.batchSize}`);
+    return d;
+  }
   const size = c.data.imageSize;
   const source = n.stimuli === 'synth' ? synthStimuli(c.data.seed, n.images, size) : {};
   const sim = simV1({ seed: c.data.seed, images: n.images, neurons: n.neurons, sessions: n.sessions, repeats: n.repeats, size, ...source });
@@ -122,7 +141,10 @@ export function buildNeural(c: CotrainConfig): NeuralData {
   const train = sim.trainIndices.slice(0, sim.trainIndices.length - nVal);
   const val = sim.trainIndices.slice(sim.trainIndices.length - nVal);
   const trials = repeated(sim.responses, [sim.repeats, n.images, K]);
-  return { sim, size, sessions, train, val, test: sim.testIndices, meanResponses: Float32Array.from(repeatMean(trials)), trials };
+  return {
+    images: sim.images, imageCount: n.images, neuronCount: K, describe: `sim-v1 ${n.images} images (${n.stimuli}), ${K} neurons`,
+    size, sessions, train, val, test: sim.testIndices, meanResponses: Float32Array.from(repeatMean(trials)), trials,
+  };
 }
 
 /** Rows `indices` of a row-major array with `per` values per row. */
@@ -156,10 +178,10 @@ export interface ResponseSet { images: Float32Array; count: number; size: number
 
 /** sim-v1 images `indices` with their repeat-mean responses, split by session. */
 export function simResponseSet(d: NeuralData, indices: ArrayLike<number>): ResponseSet {
-  const K = d.sim.neurons.length;
+  const K = d.neuronCount;
   const rows = gatherRows(d.meanResponses, K, indices);
   return {
-    images: gatherRows(d.sim.images, d.size * d.size, indices), count: indices.length, size: d.size,
+    images: gatherRows(d.images, d.size * d.size, indices), count: indices.length, size: d.size,
     targets: new Map(d.sessions.map((s) => [s.key, sliceColumns(rows, K, s.start, s.count)])),
   };
 }
@@ -192,7 +214,8 @@ export type NeuralLoss = (session: string, images: Tensor, targets: Tensor) => T
  * One CycleTask per session over a ResponseSet: shuffled batches (dropLast), targets looked up by dataset index.
  * `seed` keys the shuffles; every session gets its own order.
  */
-export function neuralTasks(engine: Engine, set: ResponseSet, batchSize: number, seed: number, loss: NeuralLoss):
+export function neuralTasks(engine: Engine, set: ResponseSet, batchSize: number, seed: number, loss: NeuralLoss,
+  start: (session: string) => LoaderPosition | undefined = () => undefined):
   { tasks: CycleTask[]; loaders: Map<string, DataLoader>; batchesPerEpoch: number } {
   const per = set.size * set.size;
   const ds: Dataset = {
@@ -201,7 +224,7 @@ export function neuralTasks(engine: Engine, set: ResponseSet, batchSize: number,
   };
   const loaders = new Map<string, DataLoader>();
   const tasks = [...set.targets.keys()].map((key, s): CycleTask => {
-    const loader = new DataLoader(ds, { batchSize, seed: seed * 1009 + s + 1, dropLast: true });
+    const loader = new DataLoader(ds, { batchSize, seed: seed * 1009 + s + 1, dropLast: true, start: start(key) });
     loaders.set(key, loader);
     const t = set.targets.get(key)!;
     const k = t.length / set.count;
@@ -222,8 +245,8 @@ export type ClassLoss = (images: Tensor, labels: Tensor) => Tensor;
 
 /** The classification CycleTask over augmented, standardised training images. */
 export function classificationTask(engine: Engine, d: ClassificationData, transform: SampleTransform, batchSize: number, seed: number,
-  loss: ClassLoss, name = 'img_classification'): { task: CycleTask; loader: DataLoader } {
-  const loader = new DataLoader(imageSetDataset(d.train, d.numClasses, d.classNames), { batchSize, seed, dropLast: true, transform });
+  loss: ClassLoss, start?: LoaderPosition, name = 'img_classification'): { task: CycleTask; loader: DataLoader } {
+  const loader = new DataLoader(imageSetDataset(d.train, d.numClasses, d.classNames), { batchSize, seed, dropLast: true, transform, start });
   const task: CycleTask = {
     name,
     async next() {

@@ -76,7 +76,7 @@ export async function predictAll(model: MtlVgg, images: Float32Array, count: num
 
 /** Predictions of all sessions side by side in neuron order: [count, neurons]. */
 export function joinSessions(d: NeuralData, bySession: ReadonlyMap<string, Float32Array>, count: number): Float32Array {
-  const K = d.sim.neurons.length;
+  const K = d.neuronCount;
   const out = new Float32Array(count * K);
   for (const s of d.sessions) {
     const p = bySession.get(s.key)!;
@@ -88,14 +88,14 @@ export function joinSessions(d: NeuralData, bySession: ReadonlyMap<string, Float
 /** One session's columns of a joined [count, neurons] array. */
 export function sessionOf(d: NeuralData, joined: Float32Array, key: string): Float32Array {
   const s = d.sessions.find((x) => x.key === key)!;
-  return sliceColumns(joined, d.sim.neurons.length, s.start, s.count);
+  return sliceColumns(joined, d.neuronCount, s.start, s.count);
 }
 
 /** Responses [count, neurons] of the sim-v1 images `indices`. */
 export async function predictSim(model: MtlVgg, d: NeuralData, indices: Int32Array, batchSize: number): Promise<Float32Array> {
   const per = d.size * d.size;
   const images = new Float32Array(indices.length * per);
-  indices.forEach((i, j) => images.set(d.sim.images.subarray(i * per, (i + 1) * per), j * per));
+  indices.forEach((i, j) => images.set(d.images.subarray(i * per, (i + 1) * per), j * per));
   return joinSessions(d, await predictAll(model, images, indices.length, d.size, batchSize), indices.length);
 }
 

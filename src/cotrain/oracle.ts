@@ -14,7 +14,7 @@
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { MtlVgg } from '../models/mtl.js';
-import { DataLoader } from '../data/loader.js';
+import { DataLoader, type LoaderPosition } from '../data/loader.js';
 import { nameId } from '../random/pcg.js';
 import { Rng } from '../random/rng.js';
 import { corrupt } from '../corrupt/corrupt.js';
@@ -54,10 +54,11 @@ export function distortDraw(c: CotrainConfig, seed: number, epoch: number, start
  * The Oracle's training task: two augmented [0, 1] views per image from the loader, distorted and standardised on
  * the GPU, CE on view A plus λ·consistency at the shared block's output.
  */
-export function oracleTask(engine: Engine, model: MtlVgg, d: ClassificationData, c: CotrainConfig, seed: number): { task: CycleTask; loader: DataLoader } {
+export function oracleTask(engine: Engine, model: MtlVgg, d: ClassificationData, c: CotrainConfig, seed: number, start?: LoaderPosition):
+  { task: CycleTask; loader: DataLoader } {
   const aug = augmentation(c);
   const loader = new DataLoader(imageSetDataset(d.train, d.numClasses, d.classNames), {
-    batchSize: c.batchSize, seed, dropLast: true, transform: (img, rng) => [aug(img, rng.fork(1)), aug(img, rng.fork(2))],
+    batchSize: c.batchSize, seed, dropLast: true, transform: (img, rng) => [aug(img, rng.fork(1)), aug(img, rng.fork(2))], start,
   });
   const table = c.robustness.table;
   const task: CycleTask = {

@@ -15,6 +15,8 @@ import { bootstrapCI, type BootstrapResult } from '../stats/bootstrap.js';
 import { robustnessScore, robustnessScoreCI, type CorruptionAccuracies } from '../analysis/robustness.js';
 import { ArgumentError } from '../errors.js';
 import type { ProtocolResults, RunSeedResult } from './results.js';
+import { categoryScores, type CategoryScore } from './categories.js';
+import type { CorruptionCategory } from '../corrupt/catalogue.js';
 
 export interface ReportOptions {
   /** Bootstrap replicates per interval (default 2000: intervals over a handful of seeds need no more). */
@@ -34,6 +36,8 @@ export interface RunSummary {
   robustness: BootstrapResult;
   /** Ā_c(run)/Ā_c(baseline), seeds pooled. */
   perCorruption: Record<string, number>;
+  /** Fig. 3A: the score per corruption category (seeds pooled); combines back to the overall score. */
+  perCategory: Partial<Record<CorruptionCategory, CategoryScore>>;
   neural?: { corr: BootstrapResult; fevE: BootstrapResult };
 }
 
@@ -96,13 +100,15 @@ export function summarize(results: ProtocolResults, opts: ReportOptions = {}): R
     const neural = seeds.every((s) => s.neural)
       ? { corr: bootstrapCI(seeds.map((s) => s.neural!.corr), boot), fevE: bootstrapCI(seeds.map((s) => s.neural!.fevE), boot) }
       : undefined;
+    const perCorruption = robustnessScore(acc, baseAcc, scored).perCorruption;
     return {
       run,
       seeds: seeds.map((s) => s.seed),
       clean: bootstrapCI(seeds.map((s) => s.clean), boot),
       meanCorrupted: bootstrapCI(seeds.map((s) => meanCorruptedOf(s, corruptions)), boot),
       robustness: robustnessScoreCI(acc, baseAcc, scored, boot),
-      perCorruption: robustnessScore(acc, baseAcc, scored).perCorruption,
+      perCorruption,
+      perCategory: categoryScores(perCorruption, scored),
       neural,
     };
   });
@@ -135,6 +141,10 @@ function markdownOf(results: ProtocolResults, s: ReportSummary, svgName: string)
     lines.push(`| ${r.run} | ${r.seeds.length} | ${withCI(r.clean, pct)} | ${withCI(r.meanCorrupted, pct)} | ${withCI(r.robustness, fixed)} | `
       + `${r.neural ? withCI(r.neural.corr, fixed) : '—'} | ${r.neural ? withCI(r.neural.fevE, fixed) : '—'} |`);
   }
+  const cats = [...new Set(s.rows.flatMap((r) => Object.keys(r.perCategory)))] as CorruptionCategory[];
+  lines.push('', `## Per category (Fig. 3A): mean of Ā_c(run) / Ā_c(${s.baseline}) over the category's corruptions`, '');
+  lines.push(`| Category | ${s.rows.map((r) => r.run).join(' | ')} |`, `|---|${s.rows.map(() => '---|').join('')}`);
+  for (const k of cats) lines.push(`| ${k} (${s.rows[0].perCategory[k]?.corruptions.length ?? 0}) | ${s.rows.map((r) => fixed(r.perCategory[k]?.score ?? NaN)).join(' | ')} |`);
   lines.push('', `## Per corruption: Ā_c(run) / Ā_c(${s.baseline})`, '');
   lines.push(`| Corruption | ${s.rows.map((r) => r.run).join(' | ')} |`, `|---|${s.rows.map(() => '---|').join('')}`);
   for (const c of s.scored) lines.push(`| ${c} | ${s.rows.map((r) => fixed(r.perCorruption[c])).join(' | ')} |`);

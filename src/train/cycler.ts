@@ -55,6 +55,14 @@ export class BatchCycler {
   /** Cycles (= optimiser steps) run so far. */
   get cycles(): number { return this.#cycles; }
 
+  /** What a checkpoint keeps to resume the cycling exactly. */
+  state(): { turn: number; cycles: number } { return { turn: this.#turn, cycles: this.#cycles }; }
+
+  load(s: { turn: number; cycles: number }): void {
+    this.#turn = s.turn;
+    this.#cycles = s.cycles;
+  }
+
   /** The tasks of the next cycle, in order (does not advance). */
   plan(): CycleTask[] {
     if (!this.main) return [...this.others];

@@ -10,7 +10,7 @@
  *     `maxEpochs`, training stops with the best weights restored.
  * The snapshot is a GPU copy of the model's state dict (parameters and BN buffers), so nothing is read back.
  */
-import type { Module } from '../nn/module.js';
+import type { HostTensor, Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../errors.js';
 import { copyInto } from '../ops/movement.js';
@@ -89,6 +89,9 @@ export interface StoppingOptions {
 
 export type StopAction = 'improved' | 'wait' | 'restore' | 'stop';
 
+/** What a checkpoint keeps to resume early stopping (`best` null while it is ±Infinity: JSON has none). */
+export interface StoppingState { best: number | null; bestEpoch: number; epoch: number; round: number; counter: number }
+
 /** The early-stopping bookkeeping alone (no weights): what to do after each epoch's metric. */
 export class EarlyStopping {
   best: number;
@@ -106,6 +109,21 @@ export class EarlyStopping {
   }
 
   get done(): boolean { return this.round >= this.opts.restarts || this.epoch >= this.opts.maxEpochs; }
+
+  /** Stopped by the criterion (restarts used up or a non-finite metric), not by the epoch cap. */
+  get byCriterion(): boolean { return this.round >= this.opts.restarts; }
+
+  state(): StoppingState {
+    return { best: Number.isFinite(this.best) ? this.best : null, bestEpoch: this.bestEpoch, epoch: this.epoch, round: this.round, counter: this.#counter };
+  }
+
+  load(s: StoppingState): void {
+    this.best = s.best ?? (this.opts.mode === 'max' ? -Infinity : Infinity);
+    this.bestEpoch = s.bestEpoch;
+    this.epoch = s.epoch;
+    this.round = s.round;
+    this.#counter = s.counter;
+  }
 
   /**
    * The action after an epoch with `metric`: 'improved' (snapshot the weights), 'wait', 'restore' (load the best
@@ -153,6 +171,18 @@ export class StateSnapshot {
     }
   }
 
+  /** The snapshot's tensors by state-dict name (owned here: do not dispose). */
+  entries(): IterableIterator<[string, Tensor]> { return this.#copies.entries(); }
+
+  /** Overwrites the snapshot with host tensors (a checkpoint's copy of it); names and sizes must match. */
+  load(state: ReadonlyMap<string, HostTensor>, where: string): void {
+    for (const [name, c] of this.#copies) {
+      const src = state.get(name);
+      if (!src || src.data.length !== c.size) throw new ShapeError(`${where}: the best-weights snapshot lacks '${name}' or has the wrong size`);
+      c.write(c.dtype === 'i32' ? Int32Array.from(src.data) : Float32Array.from(src.data));
+    }
+  }
+
   /** Writes the snapshot back into the module. */
   restore(): void {
     for (const [name, t] of this.module.stateDict()) {
@@ -169,6 +199,8 @@ export class StateSnapshot {
 }
 
 export interface ControlOptions { plateau: PlateauOptions; stopping: Omit<StoppingOptions, 'mode'> }
+
+export interface ControlState { scheduler: PlateauState; reductions: number; stopping: StoppingState }
 
 export interface EpochDecision {
   action: StopAction;
@@ -195,6 +227,17 @@ export class TrainingControl {
 
   get lr(): number { return this.scheduler.lr; }
   get done(): boolean { return this.stopping.done; }
+  /** The best weights so far (for a checkpoint). */
+  get snapshot(): StateSnapshot { return this.#snapshot; }
+
+  state(): ControlState { return { scheduler: this.scheduler.state(), reductions: this.scheduler.reductions, stopping: this.stopping.state() }; }
+
+  /** Resumes the schedule and the stopping rule; the snapshot is loaded separately (snapshot.load). */
+  load(s: ControlState): void {
+    this.scheduler.load(s.scheduler);
+    this.scheduler.reductions = s.reductions;
+    this.stopping.load(s.stopping);
+  }
 
   endEpoch(metric: number): EpochDecision {
     const reduced = Number.isFinite(metric) ? this.scheduler.step(metric) : false;

@@ -19,6 +19,12 @@ export interface RunFolderOptions {
   force?: boolean;
   /** On resume, accept a config that differs from the run's config.json (the differences are logged). */
   acceptChanges?: boolean;
+  /** What marks a run in the folder (default RUN_FILES); folders among them are removed whole on --force. */
+  runFiles?: readonly string[];
+  /** The file a resume needs (default checkpoint.safetensors). */
+  resumeFile?: string;
+  /** Config fields that may change on resume without --accept-changes (default: train.maxSteps). */
+  stopFields?: readonly string[];
 }
 
 export interface RunFolder {
@@ -74,25 +80,26 @@ export function openRunFolder(out: string, cfg: unknown, opts: RunFolderOptions)
     const sweptTemps = removeStaleTemps(out);
     let changed: string[] = [];
     if (opts.resume) {
-      const ckpt = join(out, 'checkpoint.safetensors');
+      const ckpt = join(out, opts.resumeFile ?? 'checkpoint.safetensors');
       if (!existsSync(ckpt)) throw new RunFolderError(`${out}: --resume, but there is no checkpoint to resume (${ckpt}); drop --resume to start afresh`);
       const cfgPath = join(out, 'config.json');
       if (existsSync(cfgPath)) {
         let saved: unknown;
         try { saved = JSON.parse(readFileSync(cfgPath, 'utf8')); } catch (e) { throw new RunFolderError(`${cfgPath}: not JSON (${(e as Error).message})`); }
-        changed = changedFields(saved, cfg).filter((f) => !STOP_FIELDS.has(f.split(' ')[0]));
+        const stop = opts.stopFields ? new Set(opts.stopFields) : STOP_FIELDS;
+        changed = changedFields(saved, cfg).filter((f) => !stop.has(f.split(' ')[0]));
         if (changed.length && !opts.acceptChanges) {
           throw new RunFolderError(`${out}: --resume with a config that differs from the run's ${cfgPath}: ${changed.join('; ')}; `
             + 'resume with the same settings, or pass --accept-changes');
         }
       }
     } else {
-      const held = RUN_FILES.filter((f) => existsSync(join(out, f)));
+      const held = (opts.runFiles ?? RUN_FILES).filter((f) => existsSync(join(out, f)));
       if (held.length && !opts.force) {
         throw new RunFolderError(`${out}: already holds a run (${held.join(', ')}); continue it with --resume, `
           + 'or pass --force to replace it, or choose another -o');
       }
-      for (const f of held) rmSync(join(out, f), { force: true });
+      for (const f of held) rmSync(join(out, f), { force: true, recursive: true });
     }
     return { lockPath, sweptTemps, changed, release };
   } catch (e) {

@@ -10,6 +10,9 @@ import { NonFiniteLossError } from '../errors.js';
 import { buildOptimizer, type Recipe } from './recipe.js';
 import { BatchCycler, LossAccumulator, type CycleTask } from './cycler.js';
 import { TrainingControl, type MetricMode } from './early-stopping.js';
+import type { RunCheckpoint } from './loop-checkpoint.js';
+import type { DataLoader } from '../data/loader.js';
+import type { Rng } from '../random/rng.js';
 
 export interface EpochRecord { epoch: number; lr: number; metric: number; losses: Record<string, number>; action: string; seconds: number }
 
@@ -22,7 +25,23 @@ export interface LoopResult {
   epochs: number;
   restarts: number;
   lrReductions: number;
+  /** 'criterion': early stopping ended it (restarts used up); 'cap': it reached maxEpochs first. */
+  stoppedBy: 'criterion' | 'cap';
+  maxEpochs: number;
   history: EpochRecord[];
+}
+
+/** Where a loop checkpoints itself after every epoch, and resumes from (loop-checkpoint.ts). */
+export interface LoopCheckpointing {
+  store: RunCheckpoint;
+  /** The phase's key in the store (unique within the run). */
+  phase: string;
+  /** The loaders feeding the tasks, by name: their positions are saved (the caller builds them at loaderStart()). */
+  loaders: ReadonlyMap<string, DataLoader>;
+  /** Trainable tensors outside the model (in `params`), by name. */
+  extra?: ReadonlyMap<string, Tensor>;
+  /** The model's random stream (dropout, readout sampling). */
+  rng?: Rng;
 }
 
 export interface LoopOptions {
@@ -44,20 +63,42 @@ export interface LoopOptions {
   log?: (msg: string) => void;
   /** Label for log lines. */
   name: string;
+  checkpoint?: LoopCheckpointing;
+  /** Called after every epoch (progress files). */
+  onEpoch?: (rec: EpochRecord) => void;
 }
 
 export async function trainLoop(engine: Engine, o: LoopOptions): Promise<LoopResult> {
   const r = o.recipe;
+  const ck = o.checkpoint;
+  const finished = ck?.store.done(ck.phase) as LoopResult | undefined;
+  if (ck && finished) {
+    // Finished before an interruption: its weights are in the store unless a later phase has replaced them.
+    if (ck.store.holdsWeightsOf(ck.phase)) ck.store.loadModel(o.model);
+    o.log?.(`${o.name}: finished before (${finished.epochs} epochs, best ${finished.best.toFixed(4)}), kept`);
+    return finished;
+  }
   const optimizer = buildOptimizer(r, o.params);
   const cycler = new BatchCycler(engine, optimizer, { main: o.main, others: o.others, ratio: o.ratio });
   const acc = new LossAccumulator(engine);
-  const initial = await o.evaluate();
+  const saved = ck?.store.progress(ck.phase);
+  const initial = saved ? saved.initial : await o.evaluate();
+  const maxEpochs = o.maxEpochs ?? r.maxEpochs;
   const control = new TrainingControl(o.model, r.lr, initial, {
     plateau: { ...r.plateau, mode: o.mode },
-    stopping: { ...r.stopping, maxEpochs: o.maxEpochs ?? r.maxEpochs },
+    stopping: { ...r.stopping, maxEpochs },
   });
-  const history: EpochRecord[] = [];
-  o.log?.(`${o.name}: start, validation ${initial.toFixed(4)}`);
+  const parts = () => ({ model: o.model, optimizer, snapshot: control.snapshot, extra: ck?.extra ?? new Map() });
+  const history: EpochRecord[] = saved ? [...saved.history as EpochRecord[]] : [];
+  if (ck && saved) {
+    await ck.store.restore(parts());
+    control.load(saved.control);
+    cycler.load(saved.cycler);
+    if (ck.rng && saved.rng !== null) ck.rng.counter = saved.rng;
+    o.log?.(`${o.name}: resumed after epoch ${control.stopping.epoch} from ${ck.store.path}`);
+  } else {
+    o.log?.(`${o.name}: start, validation ${initial.toFixed(4)}`);
+  }
   try {
     while (!control.done) {
       const t0 = performance.now();
@@ -71,7 +112,15 @@ export async function trainLoop(engine: Engine, o: LoopOptions): Promise<LoopRes
       const d = control.endEpoch(metric);
       const rec = { epoch: control.stopping.epoch, lr: optimizer.lr, metric, losses, action: d.action, seconds: (performance.now() - t0) / 1000 };
       history.push(rec);
-      o.log?.(`${o.name}: epoch ${rec.epoch}, lr ${rec.lr.toPrecision(3)}, loss ${Object.entries(losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}, `
+      // Saved (checkpoint, then progress record) before the epoch is reported, so whoever sees the line can count on both.
+      if (ck && !control.done) {
+        await ck.store.saveProgress(ck.phase, parts(), {
+          initial, history, control: control.state(), cycler: cycler.state(), rng: ck.rng?.counter ?? null,
+          loaders: Object.fromEntries([...ck.loaders].map(([k, l]) => [k, l.position])),
+        });
+      }
+      o.onEpoch?.(rec);
+      o.log?.(`${o.name}: epoch ${rec.epoch}/${maxEpochs}, lr ${rec.lr.toPrecision(3)}, loss ${Object.entries(losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}, `
         + `validation ${metric.toFixed(4)} (${d.action}${d.reduced ? ', lr reduced' : ''}), ${rec.seconds.toFixed(1)} s`);
     }
   } finally {
@@ -79,8 +128,11 @@ export async function trainLoop(engine: Engine, o: LoopOptions): Promise<LoopRes
     control.finish();
     optimizer.dispose();
   }
-  return {
+  const result: LoopResult = {
     initial, best: control.stopping.best, bestEpoch: control.stopping.bestEpoch, epochs: control.stopping.epoch,
-    restarts: control.stopping.round, lrReductions: control.scheduler.reductions, history,
+    restarts: control.stopping.round, lrReductions: control.scheduler.reductions,
+    stoppedBy: control.stopping.byCriterion ? 'criterion' : 'cap', maxEpochs, history,
   };
+  if (ck) await ck.store.saveDone(ck.phase, o.model, result as unknown as Record<string, unknown>);
+  return result;
 }

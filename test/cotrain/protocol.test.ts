@@ -65,7 +65,7 @@ describe('protocol data', () => {
     const set = simResponseSet(d, d.train);
     // The targets are the repeat means (NaN-free: every neuron has ≥ 2 recorded repeats).
     const i = d.train[3], k = 9;
-    const trials = [0, 1, 2, 3].map((r) => d.sim.responses[(r * 120 + i) * 16 + k]).filter((v) => !Number.isNaN(v));
+    const trials = [0, 1, 2, 3].map((r) => d.trials.data[(r * 120 + i) * 16 + k]).filter((v) => !Number.isNaN(v));
     expect(set.targets.get('s1')![3 * 8 + 1]).toBeCloseTo(trials.reduce((a, b) => a + b, 0) / trials.length, 5);
   });
 
