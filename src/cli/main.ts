@@ -8,6 +8,7 @@ import { reconstructCommand } from './reconstruct.js';
 import { cotrainCommand } from './cotrain.js';
 import { convrnnCommand } from './convrnn.js';
 import { scoreCommand } from './score.js';
+import { sweepCommand, sweepTrialCommand, workerCommand } from './sweep.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const nums = (v: string) => list(v).map((s) => {
@@ -120,6 +121,10 @@ program.command('score').description('Brain-Score-style V1/V2/V4/IT scores on th
   .option('--layers <list>', 'candidate layers (default: the model\'s blocks)', list)
   .option('--form <explained-variance|r2-over-ceiling|ratio>', 'ceiled score form')
   .action(async (o) => { await scoreCommand(o); });
+
+program.addCommand(sweepCommand());
+program.addCommand(workerCommand());
+program.addCommand(sweepTrialCommand(), { hidden: true });
 
 program.parseAsync().catch((e: unknown) => {
   // The one place errors reach the user: one line naming the file, field or tensor; the stack only with --debug.
