@@ -64,7 +64,7 @@ export function workerCommand(): Command {
       const t0 = performance.now();
       const target = parseQueueUrl(o.queue);
       await checkReachable(target);
-      await runWorker(target, { name: o.name, lockDuration: o.lockDuration, stalledInterval: o.stalledInterval, maxStalledCount: o.maxStalledCount,
+      await runWorker(target, { name: o.name, lockDuration: o.lockDuration, stalledInterval: o.stalledInterval, maxStalledCount: o.maxStalled,
         log: (m) => console.log(`${stamp(t0)}  ${m}`) });
     });
 }

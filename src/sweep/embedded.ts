@@ -42,6 +42,9 @@ export class EmbeddedRunner implements TrialRunner {
         if (attempt >= this.o.attempts) {
           writeResult(t.dir, { id: t.id, status: 'failed', params: t.params, metrics: {}, error: `${attempt} attempt(s) lost; last: ${last}`,
             worker: 'local', attempts: attempt, seconds: 0 });
+        } else {
+          // As the queue's fixed backoff: a process of a killed run may still be letting go of the trial's folder.
+          await new Promise((r) => setTimeout(r, 1000 * attempt));
         }
       }
       onFinished(readResult(t.dir)!);

@@ -30,12 +30,13 @@ export function bestOf(spec: SweepSpec, results: readonly TrialResult[]): TrialR
   return ok.reduce((a, b) => ((goal === 'max' ? b.metrics[name] > a.metrics[name] : b.metrics[name] < a.metrics[name]) ? b : a));
 }
 
-export function resultsMarkdown(spec: SweepSpec, results: readonly TrialResult[], total: number): string {
+/** `out` is written as `.` in errors, so the same sweep in two folders gives the same table. */
+export function resultsMarkdown(spec: SweepSpec, results: readonly TrialResult[], total: number, out = ''): string {
   const { name, goal } = metricOf(spec);
   const paths = variedOf(results);
   const others = [...new Set(results.flatMap((r) => Object.keys(r.metrics)))].filter((m) => m !== name);
   const head = ['trial', 'status', ...paths, `${name} (${goal})`, ...others, 'error'];
-  const rows = results.map((r) => [r.id, r.status, ...paths.map((p) => r.params[p]), r.metrics[name], ...others.map((m) => r.metrics[m]), r.error]);
+  const rows = results.map((r) => [r.id, r.status, ...paths.map((p) => r.params[p]), r.metrics[name], ...others.map((m) => r.metrics[m]), out && r.error ? r.error.split(out).join('.') : r.error]);
   const done = results.filter((r) => r.status === 'done').length;
   const best = bestOf(spec, results);
   return [
@@ -76,7 +77,7 @@ function plotSeries(spec: SweepSpec, results: readonly TrialResult[]): { xLabel:
 export function writeTables(out: string, spec: SweepSpec, results: readonly TrialResult[], total: number): string[] {
   const files = ['results.jsonl', 'results.md', 'results.svg', 'results.png'].map((f) => join(out, f));
   writeFileAtomic(files[0], Buffer.from(results.map((r) => `${JSON.stringify(r)}\n`).join('')));
-  writeFileAtomic(files[1], Buffer.from(resultsMarkdown(spec, results, total)));
+  writeFileAtomic(files[1], Buffer.from(resultsMarkdown(spec, results, total, out)));
   const { xLabel, series } = plotSeries(spec, results);
   const panels = [{ title: `${metricOf(spec).name} (${spec.kind} sweep)`, xLabel, series }];
   writeFileAtomic(files[2], Buffer.from(lineChartSvg(panels)));
