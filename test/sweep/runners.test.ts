@@ -43,7 +43,7 @@ async function until<T>(what: string, fn: () => T | null | undefined | false, ms
 }
 const trial = (out: string, id: number) => join(out, 'trials', String(id).padStart(3, '0'));
 const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : '');
-const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
+const count = (s: string, re: RegExp) => [...s.matchAll(new RegExp(re.source, 'g'))].length;
 /** Steps of a trial's metrics.jsonl (training-loss records). */
 const steps = (dir: string) => read(join(dir, 'metrics.jsonl')).split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => 'loss' in r).map((r) => r.step as number);
 /** A trial that has written a checkpoint and has not finished: worth killing now. */
