@@ -75,6 +75,18 @@ export function spawnTrial(dir: string, o: { worker: string; attempt: number; cl
   });
 }
 
+/** A progress printer for a non-TTY log: the first step, then at most one line per `ms`, and the last step. */
+export function stepPrinter(say: (m: string) => void, ms = 10_000): (p: ChildProgress) => void {
+  let last = -Infinity;
+  let shown = -1;
+  return (p) => {
+    const now = performance.now();
+    if (p.step === shown || (now - last < ms && p.step !== p.total && shown >= 0)) return;
+    say(`step ${p.step}/${p.total}`);
+    last = now; shown = p.step;
+  };
+}
+
 /** One line saying how a lost attempt ended. */
 export function describeEnd(e: AttemptEnd): string {
   const how = e.signal ? `killed by ${e.signal}` : e.code === BUSY_EXIT ? 'its run folder was held by another attempt' : `exit code ${e.code}`;

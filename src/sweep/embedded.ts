@@ -4,7 +4,7 @@
  * up to the sweep's `attempts`; then the trial is recorded as failed with the last reason.
  */
 import { StoppedError } from '../errors.js';
-import { describeEnd, spawnTrial } from './child.js';
+import { describeEnd, spawnTrial, stepPrinter } from './child.js';
 import { logTrial, readResult, writeResult, type TrialResult } from './folder.js';
 
 export interface PendingTrial { sweep: string; id: number; dir: string; params: Record<string, unknown> }
@@ -26,11 +26,8 @@ export class EmbeddedRunner implements TrialRunner {
     for (const t of trials) {
       let last = '';
       for (let attempt = 1; !readResult(t.dir); attempt++) {
-        let shown = -1;
-        const end = await spawnTrial(t.dir, { worker: 'local', attempt, cli: this.o.cli, stop: this.stop.signal, onProgress: (p) => {
-          if (p.step !== shown) this.o.log(`trial ${t.id}: step ${p.step}/${p.total}`);
-          shown = p.step;
-        } });
+        const end = await spawnTrial(t.dir, { worker: 'local', attempt, cli: this.o.cli, stop: this.stop.signal,
+          onProgress: stepPrinter((m) => this.o.log(`trial ${t.id}: ${m}`)) });
         if (readResult(t.dir)) break;
         if (this.stop.signal.aborted) {
           const code = typeof this.stop.signal.reason === 'number' ? this.stop.signal.reason : 130;

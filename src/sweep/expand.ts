@@ -70,8 +70,3 @@ export function proposeRound(s: SearchSpec, goal: 'max' | 'min', finished: reado
     return { id, params: point };
   });
 }
-
-/** The paths a sweep varies, in the order the table shows them. */
-export function variedPaths(s: SweepSpec, trials: readonly TrialPlan[]): string[] {
-  return [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
-}

@@ -51,8 +51,6 @@ export function openSweepFolder(out: string, spec: SweepSpec, o: { resume?: bool
   return state;
 }
 
-export function readSweepState(out: string): SweepState { return readJson<SweepState>(join(out, 'sweep.json')); }
-
 /** Writes trial.json unless it is there (a resumed sweep keeps what it wrote; the config is the same). */
 export function writeTrialFile(out: string, t: TrialFile): string {
   const dir = trialDir(out, t.id);

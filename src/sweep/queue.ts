@@ -11,7 +11,7 @@
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { StoppedError } from '../errors.js';
-import { describeEnd, spawnTrial, type ChildProgress } from './child.js';
+import { describeEnd, spawnTrial, stepPrinter, type ChildProgress } from './child.js';
 import { logTrial, readResult, readResults, writeResult, type TrialResult } from './folder.js';
 import type { PendingTrial, TrialRunner } from './embedded.js';
 import type { QueueTarget } from './redis.js';
@@ -25,6 +25,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class QueueRunner implements TrialRunner {
   private readonly queue: Queue<TrialJob, TrialResult>;
   private lastLine = '';
+  private lastFull = '';
+  private lastAt = 0;
   constructor(target: QueueTarget, private readonly o: { attempts: number; log: (m: string) => void; out: string; pollMs?: number }) {
     this.queue = new Queue<TrialJob, TrialResult>(target.queue, { connection: target.connection });
   }
@@ -54,7 +56,7 @@ export class QueueRunner implements TrialRunner {
     }
   }
 
-  /** One line when it changes: queued / running (which worker, which step) / done / failed, and per worker. */
+  /** Progress: queued / running (which worker, which step) / done / failed, and per worker. */
   private async progress(sweep: string | undefined): Promise<void> {
     const c = await this.queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active');
     const active = (await this.queue.getActive()).filter((j) => j.data.sweep === sweep);
@@ -69,8 +71,13 @@ export class QueueRunner implements TrialRunner {
     const done = results.filter((r) => r.status === 'done').length;
     const line = `queued ${c.waiting + c.delayed + c.prioritized}, running ${active.length}${running.length ? ` (${running.join(', ')})` : ''}, `
       + `done ${done}, failed ${results.length - done}${per.size ? `; per worker: ${[...per].map(([w, n]) => `${w} ${n.done} done ${n.failed} failed`).join(', ')}` : ''}`;
-    if (line !== this.lastLine) this.o.log(line);
-    this.lastLine = line;
+    // A line when the counts change, and otherwise at most every 10 s while the steps move.
+    const key = line.replace(/ step \d+\/\d+/g, '');
+    const now = performance.now();
+    if (key !== this.lastLine || (line !== this.lastFull && now - this.lastAt > 10_000)) {
+      this.o.log(line);
+      this.lastLine = key; this.lastFull = line; this.lastAt = now;
+    }
   }
 
   async close(): Promise<void> { await this.queue.close(); }
@@ -95,11 +102,10 @@ export async function runWorker(target: QueueTarget, o: WorkerOptions): Promise<
     if (had) return had; // an earlier attempt finished it: exactly once
     const attempt = Math.max(job.attemptsStarted, job.attemptsMade + 1);
     say(`trial ${id} (${dir}), attempt ${attempt}`);
-    let shown = 0;
+    const print = stepPrinter((m) => say(`trial ${id} ${m}`));
     const end = await spawnTrial(dir, { worker: o.name, attempt, stop: stop.signal, onProgress: (p) => {
       void job.updateProgress({ ...p, worker: o.name } satisfies JobProgress).catch(() => {});
-      if (p.step !== shown) say(`trial ${id} step ${p.step}/${p.total}`);
-      shown = p.step;
+      print(p);
     } });
     const r = readResult(dir);
     const summary = () => `(this worker: ${tally.done} done, ${tally.failed} failed, ${tally.lost} lost)`;

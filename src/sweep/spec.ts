@@ -64,7 +64,6 @@ export const sweepSchema = z.object({
 
 export type SweepSpec = z.infer<typeof sweepSchema>;
 export type SearchSpec = z.infer<typeof search>;
-export type DimSpec = z.infer<typeof dim>;
 
 /** The metric each kind reports by default (what its trial runner puts in `metrics`). */
 export const DEFAULT_METRIC: Record<TrialKind, { name: string; goal: 'max' | 'min' }> = {
