@@ -119,7 +119,7 @@ describe('sweep runners (issue 18)', () => {
     for (const f of ['results.md', 'results.svg', 'results.png', 'trials/000/checkpoint.safetensors', 'trials/000/config.json']) expect(existsSync(join(E, f)), f).toBe(true);
   }, 200_000);
 
-  it('Redis: 3 workers, one SIGKILLed mid-trial; the trial resumes from its checkpoint; each trial done once; same table', async () => {
+  it('Redis: 3 workers, one SIGKILLed mid-trial, and the coordinator SIGKILLed and resumed; the trial resumes from its checkpoint; each trial done once; same table', async () => {
     const R = join(root, 'redis');
     const url = `redis://127.0.0.1:${port}/0?queue=test-${process.pid}`;
     for (const n of [1, 2, 3]) {
@@ -130,7 +130,13 @@ describe('sweep runners (issue 18)', () => {
     const holder = /\[(w\d)\] attempt 1/.exec(read(join(trial(R, victim), 'trial.log')))![1];
     workers[Number(holder.slice(1)) - 1].kill('SIGKILL');
     const killedAt = steps(trial(R, victim)).length;
-    expect(await exited(coord), read(join(root, 'coordinator.log'))).toBe(0);
+    // The coordinator too, once a trial has finished: the workers go on; the resumed one re-adds nothing twice.
+    await until('a finished trial', () => [0, 1, 2, 3, 4, 5].some((i) => existsSync(join(trial(R, i), 'result.json'))));
+    coord.kill('SIGKILL');
+    await exited(coord);
+    const again = start(['sweep', '-c', sweepFile, '-o', R, '--queue', url, '--resume'], join(root, 'coordinator-2.log'));
+    expect(await exited(again), read(join(root, 'coordinator-2.log'))).toBe(0);
+    expect(read(join(root, 'coordinator-2.log'))).toMatch(/resuming: [1-6] of 6 trial\(s\) already finished/);
 
     const log = read(join(trial(R, victim), 'trial.log'));
     const resumed = /resumed from .*checkpoint\.safetensors at step (\d+)/.exec(log);
@@ -151,7 +157,7 @@ describe('sweep runners (issue 18)', () => {
     expect(read(join(R, 'results.md'))).toBe(read(join(E, 'results.md')));
     const table = (d: string) => read(join(d, 'results.jsonl')).trim().split('\n').map((l) => { const r = JSON.parse(l); return [r.id, r.status, r.params, r.metrics]; });
     expect(table(R)).toEqual(table(E));
-    expect(read(join(root, 'coordinator.log'))).toMatch(/per worker: .*w\d \d+ done/);
+    expect(read(join(root, 'coordinator-2.log'))).toMatch(/per worker: .*w\d \d+ done/);
     for (const w of workers) if (w.exitCode === null && !w.signalCode) w.kill('SIGTERM');
     await Promise.all(workers.map(exited));
   }, 200_000);
