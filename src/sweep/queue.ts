@@ -35,7 +35,7 @@ export class QueueRunner implements TrialRunner {
     const jobs = trials.map((t): TrialJob => ({ sweep: t.sweep, out: this.o.out, id: t.id, dir: t.dir, params: t.params }));
     const add = (j: TrialJob) => this.queue.add(`trial ${j.id}`, j, { jobId: jobIdOf(j), attempts: this.o.attempts, backoff: { type: 'fixed', delay: 1000 } });
     await Promise.all(jobs.map(add));
-    this.o.log(`enqueued ${jobs.length} trial(s) on ${this.queue.name}; waiting for workers (cortexgpu worker --queue …)`);
+    this.o.log(`enqueued ${jobs.length} trial(s) (a trial already in the queue is not added twice) on ${this.queue.name}; waiting for workers (cortexgpu worker --queue …)`);
     const open = new Map(jobs.map((j) => [j.id, j]));
     while (open.size) {
       for (const j of [...open.values()]) {
@@ -54,6 +54,8 @@ export class QueueRunner implements TrialRunner {
       await this.progress(jobs[0]?.sweep);
       if (open.size) await sleep(this.o.pollMs ?? 500);
     }
+    // A resumed sweep with nothing left still says where things stand.
+    if (!jobs.length) await this.progress(undefined);
   }
 
   /** Progress: queued / running (which worker, which step) / done / failed, and per worker. */
