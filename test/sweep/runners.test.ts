@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
@@ -77,6 +77,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const w of workers) if (w.exitCode === null && !w.signalCode) w.kill('SIGKILL');
   if (redis && redis.exitCode === null) { redis.kill('SIGTERM'); await exited(redis); }
+  await Promise.all(workers.map(exited));
+  rmSync(root, { recursive: true, force: true });
 });
 
 describe('sweep runners (issue 18)', () => {
