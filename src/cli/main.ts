@@ -9,6 +9,7 @@ import { cotrainCommand } from './cotrain.js';
 import { convrnnCommand } from './convrnn.js';
 import { scoreCommand } from './score.js';
 import { pipelineCommand } from './pipeline.js';
+import { sweepCommand, sweepTrialCommand, workerCommand } from './sweep.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const nums = (v: string) => list(v).map((s) => {
@@ -147,6 +148,9 @@ program.command('pipeline').description('the paper\'s sequence: train (CutMix, A
   .option('--force', 'replace runs already in the stage folders')
   .option('--no-progress', 'no progress bar')
   .action(async (o) => { await pipelineCommand(o); });
+program.addCommand(sweepCommand());
+program.addCommand(workerCommand());
+program.addCommand(sweepTrialCommand(), { hidden: true });
 
 program.parseAsync().catch((e: unknown) => {
   // The one place errors reach the user: one line naming the file, field or tensor; the stack only with --debug.

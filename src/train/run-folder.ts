@@ -40,7 +40,8 @@ function lockHolder(lockPath: string): number | null {
   try { return Number.parseInt(readFileSync(lockPath, 'utf8'), 10); } catch { return null; }
 }
 
-function acquire(out: string): string {
+/** Takes `out`/.lock for this process (a lock whose holder is gone is taken over); returns the lock's path. */
+export function acquire(out: string): string {
   const lockPath = join(out, '.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
