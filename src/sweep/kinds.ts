@@ -2,7 +2,7 @@
  * What one trial of each kind is: how its config is validated (the command's own schema, so a bad value names
  * the field) and how it runs into its folder, returning the numbers the sweep table shows. Train and finetune
  * trials resume from their own checkpoint (the trainer's byte-exact --resume) when a killed attempt left one;
- * a convrnn search resumes from its trials.jsonl.
+ * a cotrain protocol from its finished runs and last checkpoint; a convrnn search from its trials.jsonl.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,7 +93,9 @@ export async function runTrialKind(kind: TrialKind, config: Record<string, unkno
   if (kind === 'cotrain') {
     const cfg = parseCotrainConfig(config, where);
     return withEngine(async (engine) => {
-      const r = await runCotrain(engine, cfg, dir, { log: h.log });
+      // A killed attempt left config.json (and its finished runs and last checkpoint): cotrain's own --resume
+      // keeps the finished runs and continues the interrupted one.
+      const r = await runCotrain(engine, cfg, dir, { log: h.log, resume: existsSync(join(dir, 'config.json')) });
       const m: Metrics = {};
       for (const [run, seeds] of Object.entries(r.results.runs)) {
         m[`clean.${run}`] = mean(seeds.map((s) => s.clean));
