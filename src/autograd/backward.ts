@@ -25,7 +25,11 @@ export function runBackward(engine: Engine, loss: Tensor, opts: { grad?: Tensor;
       const gys = e.outputs.map((id) => grads.get(id) ?? null);
       if (gys.every((g) => g === null)) continue;
       // A rule may hand back an incoming gradient as is; give it its own handle before those are freed.
-      const gxs = e.backward(gys, e.saved, e.needs).map((g) => (g && gys.includes(g) ? g.view(g.shape) : g));
+      const prior = e.inputs.map((x, k) => {
+        const g = e.needs[k] && e.inputs.indexOf(x) === e.inputs.lastIndexOf(x) ? grads.get(x.id) : undefined;
+        return g && g.storage.refs === 1 ? g : null;
+      });
+      const gxs = e.backward(gys, e.saved, e.needs, prior).map((g) => (g && gys.includes(g) ? g.view(g.shape) : g));
       for (const id of e.outputs) { grads.get(id)?.dispose(); grads.delete(id); }
       e.inputs.forEach((x, k) => {
         const gx = gxs[k];
@@ -35,6 +39,8 @@ export function runBackward(engine: Engine, loss: Tensor, opts: { grad?: Tensor;
         }
         if (x.isLeaf) leaves.set(x.id, x);
         const prev = grads.get(x.id);
+        // gx === prev: the rule accumulated into the prior gradient in place.
+        if (prev === gx) return;
         if (prev) { grads.set(x.id, add(prev, gx)); prev.dispose(); gx.dispose(); } else grads.set(x.id, gx);
       });
       if (!opts.retainGraph) engine.tape.retire(e);

@@ -9,7 +9,7 @@
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Initializer } from '../nn/init.js';
-import { AdaptivePool2d, AvgPool2d, BatchNorm2d, Conv2d, type Conv2dLayerOptions, Layer, Linear, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
+import { AdaptivePool2d, AvgPool2d, BatchNorm2d, Conv2d, type Conv2dLayerOptions, Layer, Linear, MaxPool2d, ReLU, Sequential, runLayers } from '../nn/layers.js';
 import { add } from '../ops/elementwise.js';
 import { gatedResidual } from '../ops/gated-residual.js';
 import { flatten } from '../ops/movement.js';
@@ -73,9 +73,8 @@ export class GRCL extends Layer {
   }
 
   forward(u: Tensor): Tensor {
-    const relu = new ReLU(this.engine);
-    let x = this.conv_f.call(relu.call(this.bn_f.call(u)));
-    const c = this.conv_g_f.call(relu.call(this.bn_g_f.call(u)));
+    let x = this.conv_f.call(this.bn_f.callRelu(u));
+    const c = this.conv_g_f.call(this.bn_g_f.callRelu(u));
     this.stepHook?.(0, x);
     for (let i = 0; i < this.iter.length; i++) {
       const gate = add(this.conv_g_r.call(this.iterG[i].call(x)), c);
@@ -85,8 +84,8 @@ export class GRCL extends Layer {
     if (!this.down) return x;
     const d = this.down;
     const pool = new AvgPool2d(this.engine, { kernel: 2, stride: 2 });
-    const p1 = d.d_conv.call(pool.call(relu.call(d.d_bn.call(x))));
-    const h = relu.call(d.d_bn_3.call(d.d_conv_1.call(relu.call(d.d_bn_1.call(x)))));
+    const p1 = d.d_conv.call(pool.call(d.d_bn.callRelu(x)));
+    const h = d.d_bn_3.callRelu(d.d_conv_1.call(d.d_bn_1.callRelu(x)));
     const p2 = d.d_conv_1e.call(d.d_conv_3.call(h));
     return add(p1, p2);
   }
@@ -144,9 +143,7 @@ export class GRCNN extends Layer {
 
   /** Feature map before the pooled classifier. */
   features(x: Tensor): Tensor {
-    let y = x;
-    for (const l of [...this.stem, ...this.layers, this.lastact]) y = l.call(y);
-    return y;
+    return runLayers([...this.stem, ...this.layers, this.lastact], x);
   }
 
   forward(x: Tensor): Tensor {
