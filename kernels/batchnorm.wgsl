@@ -1,16 +1,16 @@
 // Batch normalisation over the channel axis of x seen as [N, C, S] (S = H·W for [N, C, H, W], S = 1 for [N, C]).
 // Each channel c has M = N·S values x[(n·C + c)·S + s].
 //
-//   batchnorm_stats:          mean_c = Σ x / M;  var_c = Σ (x − mean_c)² / M (biased);  invstd_c = 1/√(var_c + eps)
+//   channel statistics:       mean_c = Σ x / M;  var_c = Σ (x − mean_c)² / M (biased);  invstd_c = 1/√(var_c + eps)
 //                             Two passes over the channel (mean first, then squared deviations), so large M with
 //                             a large mean loses nothing to cancellation, unlike Σx² − M·mean².
-//   batchnorm_eval_stats:     the same per-channel record from running_mean / running_var (eval mode).
-//   batchnorm_update_running: running_mean ← (1−m)·running_mean + m·mean_c
+//   running update (_update): running_mean ← (1−m)·running_mean + m·mean_c
 //                             running_var  ← (1−m)·running_var  + m·var_c·M/(M−1)     (in place, torch semantics)
-//   batchnorm_stats_update:   batchnorm_stats and batchnorm_update_running in one dispatch (the workgroup that
-//                             reduced channel c updates its running statistics).
-//   batchnorm_forward:        y = (x − mean_c)·invstd_c·weight_c + bias_c, then max(y, 0) when relu = 1 (the
-//                             pre-activation BN → ReLU of GRCL and bottleneck blocks in one pass)
+//   batchnorm_train_forward[_update]: training mode in one dispatch: one workgroup reduces channel c, writes its
+//                             record to stats (and updates its running statistics), then writes the channel's y.
+//   batchnorm_eval_stats:     the per-channel record from running_mean / running_var (eval mode).
+//   batchnorm_forward:        y = (x − mean_c)·invstd_c·weight_c + bias_c (eval mode), and in train_forward; then
+//                             max(y, 0) when relu = 1 (the pre-activation BN → ReLU of GRCL and bottleneck blocks)
 //   batchnorm_backward:       with relu = 1, dy is first masked by y > 0 (y recomputed from x exactly as forward
 //                             computes it, so the mask is ReLU's own; torch's relu' is 0 at 0)
 //                             x̂ = (x − mean_c)·invstd_c;  dbias_c = Σ dy;  dweight_c = Σ dy·x̂
@@ -26,10 +26,9 @@
 // Bindings: x, dy, weight, bias (read); stats, y, dx, dweight, dbias, running_mean, running_var (read_write).
 // backward with relu binds all of x, dy, stats, weight, bias, dx, dweight, dbias: WebGPU's minimum of 8 storage buffers.
 // Grids:
-//   stats, backward:           one workgroup per channel, C folded to 2-D (x ≤ 65535); WG threads stride the
-//                              channel, then a tree in workgroup memory.
-//   stats_update:              as stats.
-//   eval_stats, update_running: ceil(C / WG) workgroups.
+//   train_forward[_update], backward: one workgroup per channel, C folded to 2-D (x ≤ 65535); WG threads stride
+//                              the channel, then a tree in workgroup memory.
+//   eval_stats:                ceil(C / WG) workgroups.
 //   forward:                   x = ceil(cols / WG), y·z = rows (y ≤ 65535). NCHW: rows = N·C, cols = S, channel =
 //                              row mod C. [N, C] (channel_last = 1): rows = N, cols = C, channel = column.
 // Overrides: WG (power of two; the tree needs it).
@@ -110,25 +109,35 @@ fn channel_stats(lid: u32, c: u32) -> vec4<f32> {
   return vec4<f32>(mean, inverseSqrt(v + params.eps), v, 0.0);
 }
 
-@compute @workgroup_size(WG)
-fn batchnorm_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                   @builtin(local_invocation_index) lid: u32) {
-  let c = wid.x + wid.y * nwg.x;
-  // c is uniform across the workgroup, so this return keeps the barriers uniform.
-  if (c >= params.c) { return; }
-  let st = channel_stats(lid, c);
-  if (lid == 0u) { stats[c] = st; }
-}
-
 fn update_running(c: u32, st: vec4<f32>) {
   let unbiased = st.z * params.m / (params.m - 1.0);
   running_mean[c] = mix(running_mean[c], st.x, params.momentum);
   running_var[c] = mix(running_var[c], unbiased, params.momentum);
 }
 
+// y over channel c from its statistics: batchnorm_forward's arithmetic, so the values are bit-identical.
+fn normalise_channel(lid: u32, c: u32, st: vec4<f32>) {
+  let a = st.y * weight[c];
+  for (var cur = cursor_start(lid, c); cur.n < params.n; cur = cursor_next(cur)) {
+    let v = (x[cur.off] - st.x) * a + bias[c];
+    y[cur.off] = select(v, max(v, 0.0), params.relu != 0u);
+  }
+}
+
 @compute @workgroup_size(WG)
-fn batchnorm_stats_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                          @builtin(local_invocation_index) lid: u32) {
+fn batchnorm_train_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                           @builtin(local_invocation_index) lid: u32) {
+  let c = wid.x + wid.y * nwg.x;
+  // c is uniform across the workgroup, so this return keeps the barriers uniform.
+  if (c >= params.c) { return; }
+  let st = channel_stats(lid, c);
+  if (lid == 0u) { stats[c] = st; }
+  normalise_channel(lid, c, st);
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_train_forward_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                  @builtin(local_invocation_index) lid: u32) {
   let c = wid.x + wid.y * nwg.x;
   if (c >= params.c) { return; }
   let st = channel_stats(lid, c);
@@ -136,6 +145,7 @@ fn batchnorm_stats_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wo
     stats[c] = st;
     update_running(c, st);
   }
+  normalise_channel(lid, c, st);
 }
 
 @compute @workgroup_size(WG)
@@ -144,13 +154,6 @@ fn batchnorm_eval_stats(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
   if (c >= params.c) { return; }
   let v = running_var[c];
   stats[c] = vec4<f32>(running_mean[c], inverseSqrt(v + params.eps), v, 0.0);
-}
-
-@compute @workgroup_size(WG)
-fn batchnorm_update_running(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = flat_id(gid, nwg, WG);
-  if (c >= params.c) { return; }
-  update_running(c, stats[c]);
 }
 
 @compute @workgroup_size(WG)

@@ -49,7 +49,7 @@ function checkVector(op: string, t: Tensor | null, c: number, what: string): voi
  * y = (x − mean)/√(var + eps)·weight + bias per channel (axis 1). `weight`/`bias` may be null (no affine part).
  * Training: batch statistics; `runningMean`/`runningVar`, when given, are updated in place. Eval: running
  * statistics, which are then required. Differentiable w.r.t. x, weight and bias. With `relu`, returns
- * relu(batchNorm(x)) from the same dispatches (training: 2 forward, 1 backward; eval: 2 and 1).
+ * relu(batchNorm(x)) from the same dispatches (training: 1 forward, 1 backward; eval: 2 and 1).
  */
 export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor | null,
   runningVar: Tensor | null, opts: BatchNormOptions): Tensor {
@@ -75,22 +75,21 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   const e = x.engine;
   const params = paramsOf(g, training, eps, momentum, relu);
   const stats = e.empty([g.c, 4], 'f32', 'batchnorm_stats');
-  if (training) {
-    if (runningMean && runningVar) {
-      run('batchnorm', 'batchnorm_stats_update', { x, stats, running_mean: runningMean, running_var: runningVar }, params,
-        grid1d(g.c, 1));
-    } else run('batchnorm', 'batchnorm_stats', { x, stats }, params, grid1d(g.c, 1));
-  } else {
-    run('batchnorm', 'batchnorm_eval_stats', { running_mean: runningMean!, running_var: runningVar!, stats }, params,
-      grid1d(g.c, REDUCE_WG));
-  }
-
   const w = weight ?? e.ones([g.c]);
   const b = bias ?? e.zeros([g.c]);
   const y = e.empty(x.shape, 'f32', op);
-  const rowsY = Math.min(g.rows, MAX_GROUPS);
-  run('batchnorm', 'batchnorm_forward', { x, stats, weight: w, bias: b, y }, params,
-    [Math.ceil(g.cols / FORWARD_WG), rowsY, Math.ceil(g.rows / rowsY)], { WG: FORWARD_WG });
+  if (training) {
+    // One workgroup per channel: statistics, running update and y in one dispatch.
+    const running = runningMean && runningVar ? { running_mean: runningMean, running_var: runningVar } : null;
+    run('batchnorm', running ? 'batchnorm_train_forward_update' : 'batchnorm_train_forward',
+      { x, stats, weight: w, bias: b, y, ...running }, params, grid1d(g.c, 1));
+  } else {
+    run('batchnorm', 'batchnorm_eval_stats', { running_mean: runningMean!, running_var: runningVar!, stats }, params,
+      grid1d(g.c, REDUCE_WG));
+    const rowsY = Math.min(g.rows, MAX_GROUPS);
+    run('batchnorm', 'batchnorm_forward', { x, stats, weight: w, bias: b, y }, params,
+      [Math.ceil(g.cols / FORWARD_WG), rowsY, Math.ceil(g.rows / rowsY)], { WG: FORWARD_WG });
+  }
   if (!weight) w.dispose();
 
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
