@@ -3,7 +3,7 @@
  * (Jianf-Wang/GRCNN models/imagenet/GRCNN.py): pre-activation GRCL blocks whose recurrent bottleneck `iter_i` and gate BN
  * `iter_g_i` are per step, with one 1×1 grouped gate conv `conv_g_r` shared over steps:
  *   x0 = conv_f(relu(bn_f(u)));  c = conv_g_f(relu(bn_g_f(u)))
- *   x_i = x_{i-1} + σ(conv_g_r(iter_g_i(x_{i-1})) + c) ⊙ iter_i(x_{i-1})          (fused gated-residual kernel)
+ *   x_i = x_{i-1} + σ(conv_g_r(iter_g_i(x_{i-1})) + c) ⊙ iter_i(x_{i-1})   (fused gated-residual kernel, add included)
  * Parameter names follow the PyTorch module tree, so state dicts move both ways.
  */
 import type { Engine } from '../engine.js';
@@ -77,8 +77,7 @@ export class GRCL extends Layer {
     const c = this.conv_g_f.call(this.bn_g_f.callRelu(u));
     this.stepHook?.(0, x);
     for (let i = 0; i < this.iter.length; i++) {
-      const gate = add(this.conv_g_r.call(this.iterG[i].call(x)), c);
-      x = gatedResidual(x, gate, this.iter[i].call(x));
+      x = gatedResidual(x, this.conv_g_r.call(this.iterG[i].call(x)), this.iter[i].call(x), c);
       this.stepHook?.(i + 1, x);
     }
     if (!this.down) return x;
