@@ -7,6 +7,8 @@
 //   elementwise_binary_channel: one operand full, the other varying along one block of axes only (a per-channel
 //                          scale [1, C, 1, 1] of [N, C, H, W]): its index is (i / inner) mod size, one div and one
 //                          mod instead of elementwise_binary's per-axis walk for both operands. small_is_a says which.
+//   elementwise_binary_rows: the same with rows of `inner` elements (inner ≥ WG): x = column, y·z = row, so the small
+//                          operand's index is row mod size, computed once per workgroup row, and no per-element division.
 //   elementwise_where:     y[i]  = c[offC(i)] != 0 ? a[offA(i)] : b[offB(i)]
 //   elementwise_fill:      y[i]  = alpha
 //
@@ -15,7 +17,8 @@
 // in `alpha`/`beta`.
 //
 // Bindings: x|a (read), b (read), c (read), dy (read), y|dx (read_write), params (uniform).
-// Grid: ceil(n / WG) workgroups folded to 2-D (see lib/index.wgsl). Overrides: WG.
+// Grid: ceil(n / WG) workgroups folded to 2-D (see lib/index.wgsl); binary_rows: x = ceil(inner / WG), y·z = n / inner
+// (y ≤ 65535). Overrides: WG.
 //! import "lib/index.wgsl"
 
 struct UnaryParams { n: u32, op: u32, alpha: f32, beta: f32 }
@@ -182,6 +185,16 @@ fn elementwise_binary_channel(@builtin(global_invocation_id) gid: vec3<u32>, @bu
   let i = flat_id(gid, nwg, WG);
   if (i >= cp.n) { return; }
   let k = (i / cp.inner) % cp.size;
+  if (cp.small_is_a != 0u) { y[i] = binary(cp.op, x[k], b[i]); } else { y[i] = binary(cp.op, x[i], b[k]); }
+}
+
+@compute @workgroup_size(WG)
+fn elementwise_binary_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+                           @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = wid.y + wid.z * nwg.y;
+  if (gid.x >= cp.inner || row * cp.inner >= cp.n) { return; }
+  let i = row * cp.inner + gid.x;
+  let k = row % cp.size;
   if (cp.small_is_a != 0u) { y[i] = binary(cp.op, x[k], b[i]); } else { y[i] = binary(cp.op, x[i], b[k]); }
 }
 

@@ -4,7 +4,9 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, broadcastStrides, reducedAxes, sameShape } from '../tensor/shape.js';
-import { dims8, expectF32, expectSameEngine, grid1d, run } from './dispatch.js';
+import { WG, dims8, expectF32, expectSameEngine, grid1d, run } from './dispatch.js';
+
+const MAX_GRID_Y = 65535;
 import { sumAxes } from './reduce.js';
 import { kernelConstants } from '../gpu/kernels.js';
 import { GpuValidationError } from '../errors.js';
@@ -111,8 +113,13 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   }
   const ch = channelBroadcast(a.shape, b.shape, shape);
   if (ch) {
-    run('elementwise', 'elementwise_binary_channel', { x: a, b, y },
-      { n, op: BINARY()[op], inner: ch.inner, size: ch.size, small_is_a: Number(ch.smallIsA) }, grid1d(n));
+    const params = { n, op: BINARY()[op], inner: ch.inner, size: ch.size, small_is_a: Number(ch.smallIsA) };
+    if (ch.inner >= WG) {
+      // Rows of `inner` elements: no per-element division (llvmpipe has no vector integer divide).
+      const rows = n / ch.inner;
+      const ry = Math.min(rows, MAX_GRID_Y);
+      run('elementwise', 'elementwise_binary_rows', { x: a, b, y }, params, [Math.ceil(ch.inner / WG), ry, Math.ceil(rows / ry)]);
+    } else run('elementwise', 'elementwise_binary_channel', { x: a, b, y }, params, grid1d(n));
     return y;
   }
   run('elementwise', 'elementwise_binary', { x: a, b, y }, {

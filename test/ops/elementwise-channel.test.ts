@@ -25,11 +25,11 @@ function refBinary(op: BinaryOp, a: Float64Array, as: number[], b: Float64Array,
 
 // [a, b]: per-channel both ways, a trailing vector, a leading axis, a rank difference, a two-axis block, and two
 // shapes outside the pattern (both broadcast; a size-1 axis inside the varying block).
-const CASES: [number[], number[]][] = [[[2, 3, 5, 7], [1, 3, 1, 1]], [[1, 3, 1, 1], [2, 3, 5, 7]], [[2, 3, 4], [4]],
+const CASES: [number[], number[]][] = [[[2, 3, 5, 7], [1, 3, 1, 1]], [[2, 3, 17, 19], [1, 3, 1, 1]], [[1, 3, 1, 1], [3, 3, 16, 16]], [[1, 3, 1, 1], [2, 3, 5, 7]], [[2, 3, 4], [4]],
   [[5, 6], [5, 1]], [[3, 1, 1], [2, 3, 4, 5]], [[2, 3, 4, 5], [1, 3, 4, 1]], [[5, 1], [1, 6]], [[2, 3, 1, 5], [1, 3, 1, 5]]];
 
 describe('binary ops with a broadcast operand', () => {
-  it('takes the channel kernel for [N, C, H, W] ⊙ [1, C, 1, 1] and the general one for [N, 1] ⊙ [1, C]', () => {
+  it('takes the channel kernel for [N, C, H, W] ⊙ [1, C, 1, 1] (the rows kernel from H·W = 256) and the general one for [N, 1] ⊙ [1, C]', () => {
     const e = eng();
     const entries: string[] = [];
     const rt = e.runtime;
@@ -38,10 +38,11 @@ describe('binary ops with a broadcast operand', () => {
     try {
       e.scope(() => {
         binary('mul', e.zeros([2, 3, 4, 4]), e.ones([1, 3, 1, 1]));
+        binary('mul', e.zeros([2, 3, 16, 16]), e.ones([1, 3, 1, 1]));
         binary('mul', e.zeros([5, 1]), e.ones([1, 6]));
       });
     } finally { rt.dispatch = dispatch; }
-    expect(entries.filter((n) => n.startsWith('elementwise_binary'))).toEqual(['elementwise_binary_channel', 'elementwise_binary']);
+    expect(entries.filter((n) => n.startsWith('elementwise_binary'))).toEqual(['elementwise_binary_channel', 'elementwise_binary_rows', 'elementwise_binary']);
   });
 
   for (const [as, bs] of CASES) {
