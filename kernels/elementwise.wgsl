@@ -4,6 +4,11 @@
 //   elementwise_unary_backward: dx[i] = dy[i] · f_op'(x[i]; alpha, beta)
 //   elementwise_binary:    y[i]  = a[offA(i)] ⊙_op b[offB(i)]   (NumPy broadcasting via strides, 0 on broadcast axes)
 //   elementwise_binary_same: y[i] = a[i] ⊙_op b[i]             (equal shapes: no index arithmetic)
+//   elementwise_binary_channel: one operand full, the other varying along one block of axes only (a per-channel
+//                          scale [1, C, 1, 1] of [N, C, H, W]): its index is (i / inner) mod size, one div and one
+//                          mod instead of elementwise_binary's per-axis walk for both operands. small_is_a says which.
+//   elementwise_binary_rows: the same with rows of `inner` elements (inner ≥ WG): x = column, y·z = row, so the small
+//                          operand's index is row mod size, computed once per workgroup row, and no per-element division.
 //   elementwise_where:     y[i]  = c[offC(i)] != 0 ? a[offA(i)] : b[offB(i)]
 //   elementwise_fill:      y[i]  = alpha
 //
@@ -12,7 +17,8 @@
 // in `alpha`/`beta`.
 //
 // Bindings: x|a (read), b (read), c (read), dy (read), y|dx (read_write), params (uniform).
-// Grid: ceil(n / WG) workgroups folded to 2-D (see lib/index.wgsl). Overrides: WG.
+// Grid: ceil(n / WG) workgroups folded to 2-D (see lib/index.wgsl); binary_rows: x = ceil(inner / WG), y·z = n / inner
+// (y ≤ 65535). Overrides: WG.
 //! import "lib/index.wgsl"
 
 struct UnaryParams { n: u32, op: u32, alpha: f32, beta: f32 }
@@ -20,6 +26,8 @@ struct BinaryParams {
   n: u32, op: u32, rank: u32, _pad: u32,
   shape: array<vec4<u32>, 2>, sa: array<vec4<u32>, 2>, sb: array<vec4<u32>, 2>, sc: array<vec4<u32>, 2>,
 }
+
+struct ChannelParams { n: u32, op: u32, inner: u32, size: u32, small_is_a: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
 
 override WG: u32 = 256;
 
@@ -62,6 +70,7 @@ const BINARY_NE: u32 = 12u;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 @group(0) @binding(5) var<uniform> up: UnaryParams;
 @group(0) @binding(6) var<uniform> bp: BinaryParams;
+@group(0) @binding(7) var<uniform> cp: ChannelParams;
 
 fn softplus(v: f32) -> f32 {
   // log(1 + e^v) without overflow: max(v, 0) + log1p(e^-|v|)
@@ -169,6 +178,24 @@ fn elementwise_binary_same(@builtin(global_invocation_id) gid: vec3<u32>, @built
   let i = flat_id(gid, nwg, WG);
   if (i >= up.n) { return; }
   y[i] = binary(up.op, x[i], b[i]);
+}
+
+@compute @workgroup_size(WG)
+fn elementwise_binary_channel(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_id(gid, nwg, WG);
+  if (i >= cp.n) { return; }
+  let k = (i / cp.inner) % cp.size;
+  if (cp.small_is_a != 0u) { y[i] = binary(cp.op, x[k], b[i]); } else { y[i] = binary(cp.op, x[i], b[k]); }
+}
+
+@compute @workgroup_size(WG)
+fn elementwise_binary_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+                           @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = wid.y + wid.z * nwg.y;
+  if (gid.x >= cp.inner || row * cp.inner >= cp.n) { return; }
+  let i = row * cp.inner + gid.x;
+  let k = row % cp.size;
+  if (cp.small_is_a != 0u) { y[i] = binary(cp.op, x[k], b[i]); } else { y[i] = binary(cp.op, x[i], b[k]); }
 }
 
 @compute @workgroup_size(WG)

@@ -10,9 +10,12 @@ export type SaveSpec = Readonly<Record<string, Tensor | undefined>>;
 
 /**
  * `saved`: the record's named tensors (handles of their own); `needs[k]`: whether input k takes a gradient (a rule
- * may skip computing the others).
+ * may skip computing the others). `prior[k]`: the gradient other consumers of input k have already given, when it
+ * is the only handle on its storage; a rule may add its own gradient into it in place and return that same tensor
+ * (one dispatch less than returning a new one for the autograd to add).
  */
-export type GradFn<S extends SaveSpec = SaveSpec> = (grads: (Tensor | null)[], saved: S, needs: readonly boolean[]) => (Tensor | null | undefined)[];
+export type GradFn<S extends SaveSpec = SaveSpec> = (grads: (Tensor | null)[], saved: S, needs: readonly boolean[],
+  prior: readonly (Tensor | null)[]) => (Tensor | null | undefined)[];
 
 export interface TapeEntry {
   op: string;

@@ -3,13 +3,13 @@
  * (Jianf-Wang/GRCNN models/imagenet/GRCNN.py): pre-activation GRCL blocks whose recurrent bottleneck `iter_i` and gate BN
  * `iter_g_i` are per step, with one 1×1 grouped gate conv `conv_g_r` shared over steps:
  *   x0 = conv_f(relu(bn_f(u)));  c = conv_g_f(relu(bn_g_f(u)))
- *   x_i = x_{i-1} + σ(conv_g_r(iter_g_i(x_{i-1})) + c) ⊙ iter_i(x_{i-1})          (fused gated-residual kernel)
+ *   x_i = x_{i-1} + σ(conv_g_r(iter_g_i(x_{i-1})) + c) ⊙ iter_i(x_{i-1})   (fused gated-residual kernel, add included)
  * Parameter names follow the PyTorch module tree, so state dicts move both ways.
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Initializer } from '../nn/init.js';
-import { AdaptivePool2d, AvgPool2d, BatchNorm2d, Conv2d, type Conv2dLayerOptions, Layer, Linear, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
+import { AdaptivePool2d, AvgPool2d, BatchNorm2d, Conv2d, type Conv2dLayerOptions, Layer, Linear, MaxPool2d, ReLU, Sequential, runLayers } from '../nn/layers.js';
 import { add } from '../ops/elementwise.js';
 import { gatedResidual } from '../ops/gated-residual.js';
 import { flatten } from '../ops/movement.js';
@@ -73,20 +73,21 @@ export class GRCL extends Layer {
   }
 
   forward(u: Tensor): Tensor {
-    const relu = new ReLU(this.engine);
-    let x = this.conv_f.call(relu.call(this.bn_f.call(u)));
-    const c = this.conv_g_f.call(relu.call(this.bn_g_f.call(u)));
+    let x = this.conv_f.call(this.bn_f.callRelu(u));
+    const c = this.conv_g_f.call(this.bn_g_f.callRelu(u));
     this.stepHook?.(0, x);
     for (let i = 0; i < this.iter.length; i++) {
-      const gate = add(this.conv_g_r.call(this.iterG[i].call(x)), c);
-      x = gatedResidual(x, gate, this.iter[i].call(x));
-      this.stepHook?.(i + 1, x, gate);
+      const g = this.conv_g_r.call(this.iterG[i].call(x));
+      x = gatedResidual(x, g, this.iter[i].call(x), c);
+      // The gate logits g_t + c are summed inside the kernel; only a hooked (analysis) forward pays for a separate
+      // add to show them, training never does.
+      if (this.stepHook) this.stepHook(i + 1, x, add(g, c));
     }
     if (!this.down) return x;
     const d = this.down;
     const pool = new AvgPool2d(this.engine, { kernel: 2, stride: 2 });
-    const p1 = d.d_conv.call(pool.call(relu.call(d.d_bn.call(x))));
-    const h = relu.call(d.d_bn_3.call(d.d_conv_1.call(relu.call(d.d_bn_1.call(x)))));
+    const p1 = d.d_conv.call(pool.call(d.d_bn.callRelu(x)));
+    const h = d.d_bn_3.callRelu(d.d_conv_1.call(d.d_bn_1.callRelu(x)));
     const p2 = d.d_conv_1e.call(d.d_conv_3.call(h));
     return add(p1, p2);
   }
@@ -144,9 +145,7 @@ export class GRCNN extends Layer {
 
   /** Feature map before the pooled classifier. */
   features(x: Tensor): Tensor {
-    let y = x;
-    for (const l of [...this.stem, ...this.layers, this.lastact]) y = l.call(y);
-    return y;
+    return runLayers([...this.stem, ...this.layers, this.lastact], x);
   }
 
   forward(x: Tensor): Tensor {

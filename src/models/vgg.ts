@@ -14,7 +14,7 @@ import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { Initializer } from '../nn/init.js';
-import { AdaptivePool2d, BatchNorm2d, Conv2d, Dropout, Layer, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
+import { AdaptivePool2d, BatchNorm2d, Conv2d, Dropout, Layer, MaxPool2d, ReLU, Sequential, runLayers } from '../nn/layers.js';
 import { expand, flatten } from '../ops/movement.js';
 import { Rng } from '../random/rng.js';
 
@@ -202,8 +202,7 @@ export class VGG extends Layer {
     }
     let y = checkImages(x, 'VGG', this.config.inChannels);
     if (end === 0 && y.shape[1] === 1) y = expand(y, [y.shape[0], 3, y.shape[2], y.shape[3]]);
-    for (const l of this.features.layers.slice(0, end)) y = l.call(y);
-    return y;
+    return runLayers(this.features.layers.slice(0, end), y);
   }
 
   /** The feature map through the ReLU after conv3_1 (256×16×16 at 64 px): the Gaussian readout's input. */

@@ -82,10 +82,35 @@ export class BatchNorm2d extends Layer {
     this.numBatchesTracked = this.buffer('num_batches_tracked', engine.zeros([], 'i32'));
   }
 
-  forward(x: Tensor): Tensor {
-    return batchNorm(x, this.weight, this.bias, this.runningMean, this.runningVar,
-      { training: this.training, momentum: this.opts.momentum ?? 0.1, eps: this.opts.eps ?? 1e-5 });
+  forward(x: Tensor): Tensor { return this.#run(x, false); }
+
+  /**
+   * relu(this(x)) in BN's own dispatches (batchNorm's `relu` option): the pre-activation BN → ReLU of GRCL and
+   * bottleneck blocks. A hook on this layer still sees the BN output (then the two run unfused).
+   */
+  callRelu(x: Tensor): Tensor {
+    return this.hook ? relu(this.call(x)) : this.#run(x, true);
   }
+
+  #run(x: Tensor, withRelu: boolean): Tensor {
+    return batchNorm(x, this.weight, this.bias, this.runningMean, this.runningVar,
+      { training: this.training, momentum: this.opts.momentum ?? 0.1, eps: this.opts.eps ?? 1e-5, relu: withRelu });
+  }
+}
+
+/** Runs layers in order, with each BatchNorm2d directly followed by a ReLU fused into one op (BatchNorm2d.callRelu). */
+export function runLayers(layers: readonly Layer[], x: Tensor): Tensor {
+  let y = x;
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i];
+    const next = layers[i + 1];
+    if (l instanceof BatchNorm2d && next instanceof ReLU) {
+      y = l.callRelu(y);
+      next.hook?.(y);
+      i++;
+    } else y = l.call(y);
+  }
+  return y;
 }
 
 export class Linear extends Layer {
@@ -122,11 +147,7 @@ export class Sequential extends Layer {
     return new Sequential(engine, makers.map((make, i) => make(`${path}.${i}`)));
   }
 
-  forward(x: Tensor): Tensor {
-    let y = x;
-    for (const l of this.layers) y = l.call(y);
-    return y;
-  }
+  forward(x: Tensor): Tensor { return runLayers(this.layers, x); }
 }
 
 export class ReLU extends Layer { forward(x: Tensor): Tensor { return relu(x); } }

@@ -12,6 +12,8 @@ export interface BatchNormOptions {
   /** Weight of the new batch statistics in the running averages (torch default 0.1). */
   momentum?: number;
   eps?: number;
+  /** Apply ReLU to the output in the same pass (and mask the gradient in backward's): relu(batchNorm(x)). */
+  relu?: boolean;
 }
 
 /** Reductions run one workgroup per channel with this many threads (the kernel's WG default). */
@@ -30,10 +32,10 @@ function geometry(x: Tensor): Geometry {
   return { n, c, s, rows: channelLast ? n : n * c, cols: channelLast ? c : s, channelLast };
 }
 
-function paramsOf(g: Geometry, training: boolean, eps: number, momentum: number): Record<string, number> {
+function paramsOf(g: Geometry, training: boolean, eps: number, momentum: number, relu: boolean): Record<string, number> {
   return {
     n: g.n, c: g.c, s: g.s, rows: g.rows, cols: g.cols, channel_last: Number(g.channelLast), training: Number(training),
-    m: g.n * g.s, eps, momentum,
+    m: g.n * g.s, eps, momentum, relu: Number(relu), accumulate: 0,
   };
 }
 
@@ -46,7 +48,8 @@ function checkVector(op: string, t: Tensor | null, c: number, what: string): voi
 /**
  * y = (x − mean)/√(var + eps)·weight + bias per channel (axis 1). `weight`/`bias` may be null (no affine part).
  * Training: batch statistics; `runningMean`/`runningVar`, when given, are updated in place. Eval: running
- * statistics, which are then required. Differentiable w.r.t. x, weight and bias.
+ * statistics, which are then required. Differentiable w.r.t. x, weight and bias. With `relu`, returns
+ * relu(batchNorm(x)) from the same dispatches (training: 1 forward, 1 backward; eval: 2 and 1).
  */
 export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor | null,
   runningVar: Tensor | null, opts: BatchNormOptions): Tensor {
@@ -63,48 +66,47 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   }
   const others = [weight, bias, runningMean, runningVar].filter((t): t is Tensor => t !== null);
   expectSameEngine(op, x, ...others);
-  const { training, eps = 1e-5, momentum = 0.1 } = opts;
+  const { training, eps = 1e-5, momentum = 0.1, relu = false } = opts;
   const m = g.n * g.s;
   if (training && m < 2) throw new ShapeError(`${op}: training needs more than 1 value per channel, got ${x.describe()}`);
   if (!training && (!runningMean || !runningVar)) throw new ShapeError(`${op}: eval mode needs runningMean and runningVar`);
   if (m === 0 || g.c === 0) throw new ShapeError(`${op}: empty input ${x.describe()}`);
 
   const e = x.engine;
-  const params = paramsOf(g, training, eps, momentum);
+  const params = paramsOf(g, training, eps, momentum, relu);
   const stats = e.empty([g.c, 4], 'f32', 'batchnorm_stats');
-  if (training) {
-    run('batchnorm', 'batchnorm_stats', { x, stats }, params, grid1d(g.c, 1));
-    if (runningMean && runningVar) {
-      run('batchnorm', 'batchnorm_update_running', { stats, running_mean: runningMean, running_var: runningVar }, params,
-        grid1d(g.c, REDUCE_WG));
-    }
-  } else {
-    run('batchnorm', 'batchnorm_eval_stats', { running_mean: runningMean!, running_var: runningVar!, stats }, params,
-      grid1d(g.c, REDUCE_WG));
-  }
-
   const w = weight ?? e.ones([g.c]);
   const b = bias ?? e.zeros([g.c]);
   const y = e.empty(x.shape, 'f32', op);
-  const rowsY = Math.min(g.rows, MAX_GROUPS);
-  run('batchnorm', 'batchnorm_forward', { x, stats, weight: w, bias: b, y }, params,
-    [Math.ceil(g.cols / FORWARD_WG), rowsY, Math.ceil(g.rows / rowsY)], { WG: FORWARD_WG });
+  if (training) {
+    // One workgroup per channel: statistics, running update and y in one dispatch.
+    const running = runningMean && runningVar ? { running_mean: runningMean, running_var: runningVar } : null;
+    run('batchnorm', running ? 'batchnorm_train_forward_update' : 'batchnorm_train_forward',
+      { x, stats, weight: w, bias: b, y, ...running }, params, grid1d(g.c, 1));
+  } else {
+    run('batchnorm', 'batchnorm_eval_stats', { running_mean: runningMean!, running_var: runningVar!, stats }, params,
+      grid1d(g.c, REDUCE_WG));
+    const rowsY = Math.min(g.rows, MAX_GROUPS);
+    run('batchnorm', 'batchnorm_forward', { x, stats, weight: w, bias: b, y }, params,
+      [Math.ceil(g.cols / FORWARD_WG), rowsY, Math.ceil(g.rows / rowsY)], { WG: FORWARD_WG });
+  }
   if (!weight) w.dispose();
-  if (!bias) b.dispose();
 
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  e.record(op, inputs, [y], ([dy], { x: xs, stats: st, weight: ws }) => {
-    const dx = e.empty(xs.shape, 'f32', 'batchnorm_dx');
+  // Backward recomputes ReLU's mask from x, so it binds the bias (zeros when there is none; unread without relu).
+  e.record(op, inputs, [y], ([dy], { x: xs, stats: st, weight: ws, bias: bs }, _needs, [prior]) => {
+    const dx = prior ?? e.empty(xs.shape, 'f32', 'batchnorm_dx');
     const dw = e.empty([g.c], 'f32', 'batchnorm_dweight');
     const db = e.empty([g.c], 'f32', 'batchnorm_dbias');
     const gamma = ws ?? e.ones([g.c]);
-    run('batchnorm', 'batchnorm_backward', { x: xs, dy: dy!, stats: st, weight: gamma, dx, dweight: dw, dbias: db },
-      params, grid1d(g.c, 1));
+    run('batchnorm', 'batchnorm_backward', { x: xs, dy: dy!, stats: st, weight: gamma, bias: bs!, dx, dweight: dw, dbias: db },
+      { ...params, accumulate: Number(prior !== null) }, grid1d(g.c, 1));
     if (!ws) gamma.dispose();
     if (!weight) dw.dispose();
     if (!bias) db.dispose();
     return [dx, ...(weight ? [dw] : []), ...(bias ? [db] : [])];
-  }, { x, stats, weight: weight ?? undefined });
+  }, { x, stats, weight: weight ?? undefined, bias: b });
+  if (!bias) b.dispose();
   stats.dispose();
   return y;
 }

@@ -2,6 +2,7 @@
  * 2-D convolution over NCHW (torch.nn.functional.conv2d): stride, zero padding (symmetric, per axis, or
  * [top, bottom, left, right] as TF 'SAME' needs), dilation, groups (depthwise included) and an optional bias.
  * Forward, input gradient and weight gradient are three direct implicit-GEMM kernels; the bias gradient is Σ dy.
+ * The weight gradient's split-K partial sums are added up in batches across the backward pass (split-sum.ts).
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { flowsGrad } from '../autograd/tape.js';
@@ -9,6 +10,7 @@ import { ShapeError } from '../errors.js';
 import { fmt } from '../tensor/shape.js';
 import { expectF32, expectRank, expectSameEngine, run } from './dispatch.js';
 import { sum } from './reduce.js';
+import { deferSplitSum } from './split-sum.js';
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
@@ -137,9 +139,8 @@ function backwardWeight(dy: Tensor, x: Tensor, g: Conv2dGeometry): Tensor {
     partial.dispose();
     return dw;
   }
-  const dw = sum(partial, 0);
-  partial.dispose();
-  return dw;
+  // Summed with the other convs' splits of this backward pass, 8 per dispatch (split-sum.ts).
+  return deferSplitSum(partial, wShape);
 }
 
 /**

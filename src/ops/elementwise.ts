@@ -4,7 +4,9 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, broadcastStrides, reducedAxes, sameShape } from '../tensor/shape.js';
-import { dims8, expectF32, expectSameEngine, grid1d, run } from './dispatch.js';
+import { WG, dims8, expectF32, expectSameEngine, grid1d, run } from './dispatch.js';
+
+const MAX_GRID_Y = 65535;
 import { sumAxes } from './reduce.js';
 import { kernelConstants } from '../gpu/kernels.js';
 import { GpuValidationError } from '../errors.js';
@@ -80,6 +82,26 @@ export const affine = (x: Tensor, scale: number, shift = 0) => unary('affine', x
 export const scale = (x: Tensor, s: number) => unary('affine', x, s, 0);
 export const addScalar = (x: Tensor, s: number) => unary('affine', x, 1, s);
 
+/**
+ * For a full operand and one broadcast along a single block of axes (after merging adjacent axes that broadcast
+ * alike): that block's size and the element count inside it, and which operand is the small one; else null.
+ */
+function channelBroadcast(aShape: readonly number[], bShape: readonly number[], out: readonly number[]):
+  { inner: number; size: number; smallIsA: boolean } | null {
+  const full = (s: readonly number[]) => sameShape(s, out);
+  if (full(aShape) === full(bShape)) return null;
+  const small = full(aShape) ? bShape : aShape;
+  const st = broadcastStrides(small, out);
+  // The small operand's non-broadcast axes must form one contiguous run of the output's axes.
+  const kept = out.map((d, i) => d !== 1 && st[i] !== 0);
+  const first = kept.indexOf(true);
+  const last = kept.lastIndexOf(true);
+  if (first < 0 || kept.slice(first, last + 1).includes(false)) return null;
+  const size = out.slice(first, last + 1).reduce((p, d) => p * d, 1);
+  const inner = out.slice(last + 1).reduce((p, d) => p * d, 1);
+  return { inner, size, smallIsA: small === aShape };
+}
+
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, op);
   const y = a.engine.empty(shape, 'f32', op);
@@ -87,6 +109,17 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   if (sameShape(a.shape, b.shape)) {
     // The common case (gradients, residuals) skips the per-element stride walk.
     run('elementwise', 'elementwise_binary_same', { x: a, b, y }, { n, op: BINARY()[op], alpha: 0, beta: 0 }, grid1d(n));
+    return y;
+  }
+  const ch = channelBroadcast(a.shape, b.shape, shape);
+  if (ch) {
+    const params = { n, op: BINARY()[op], inner: ch.inner, size: ch.size, small_is_a: Number(ch.smallIsA) };
+    if (ch.inner >= WG) {
+      // Rows of `inner` elements: no per-element division (llvmpipe has no vector integer divide).
+      const rows = n / ch.inner;
+      const ry = Math.min(rows, MAX_GRID_Y);
+      run('elementwise', 'elementwise_binary_rows', { x: a, b, y }, params, [Math.ceil(ch.inner / WG), ry, Math.ceil(rows / ry)]);
+    } else run('elementwise', 'elementwise_binary_channel', { x: a, b, y }, params, grid1d(n));
     return y;
   }
   run('elementwise', 'elementwise_binary', { x: a, b, y }, {

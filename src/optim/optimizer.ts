@@ -1,13 +1,28 @@
 /**
  * Shared optimiser machinery: the parameter list, a settable learning rate, per-parameter state buffers
  * ("slots", e.g. Adam's exp_avg) and step counts, zeroGrad, and state()/loadState() for checkpoints.
- * Subclasses supply `update`, one fused kernel dispatch per parameter.
+ * Subclasses supply `update`, one fused kernel dispatch per parameter, and may batch a step's parameters into
+ * multi-tensor dispatches (`updateAll`).
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { copyInto } from '../ops/movement.js';
+
+/** One parameter to update in a step: its index, the parameter and its gradient. */
+export interface StepItem { index: number; p: Tensor; grad: Tensor }
+
+/**
+ * Groups of at most `slots` items, largest first, so that each multi-tensor dispatch (sized by its largest member)
+ * wastes few threads on its smaller ones.
+ */
+export function slotGroups(items: readonly StepItem[], slots: number): StepItem[][] {
+  const sorted = [...items].sort((a, b) => b.p.size - a.p.size || a.index - b.index);
+  const out: StepItem[][] = [];
+  for (let i = 0; i < sorted.length; i += slots) out.push(sorted.slice(i, i + slots));
+  return out;
+}
 
 export abstract class Optimizer {
   readonly params: readonly Tensor[];
@@ -20,6 +35,7 @@ export abstract class Optimizer {
   protected readonly steps: number[];
   readonly #slotNames: readonly string[];
   readonly #name: string;
+  #spares: Tensor[] = [];
   /** Parameter indices the last step() updated: what a replay of that step advances (see countReplay). */
   #stepped: number[] = [];
 
@@ -44,6 +60,7 @@ export abstract class Optimizer {
   /** One update of every parameter that has a gradient; the others are skipped, as in torch. */
   step(): void {
     this.#stepped = [];
+    const items: StepItem[] = [];
     this.params.forEach((p, i) => {
       const g = p.grad;
       if (!g) return;
@@ -52,8 +69,14 @@ export abstract class Optimizer {
       }
       this.steps[i]++;
       this.#stepped.push(i);
-      this.update(i, p, g);
+      items.push({ index: i, p, grad: g });
     });
+    this.updateAll(items);
+  }
+
+  /** Updates every listed parameter; subclasses with a multi-tensor kernel override this to batch them. */
+  protected updateAll(items: readonly StepItem[]): void {
+    for (const it of items) this.update(it.index, it.p, it.grad);
   }
 
   /**
@@ -68,6 +91,20 @@ export abstract class Optimizer {
   get lastStepped(): readonly number[] { return this.#stepped; }
 
   protected abstract update(index: number, p: Tensor, grad: Tensor): void;
+
+  /**
+   * `count` distinct one-element buffers, made once and kept until dispose(): bound in the unused slots of a
+   * multi-tensor dispatch (WebGPU refuses one writable buffer bound twice in a dispatch); never read (n = 0).
+   */
+  protected spares(count: number): Tensor[] {
+    while (this.#spares.length < count) this.#spares.push(this.engine.empty([1], 'f32', `${this.#name} spare slot`).keep());
+    return this.#spares.slice(0, count);
+  }
+
+  /** Whether the device binds `perSlot`·`slots` storage buffers in one dispatch (multi-tensor updates). */
+  protected fitsSlots(perSlot: number, slots: number): boolean {
+    return this.engine.limits.maxStorageBuffersPerShaderStage >= perSlot * slots;
+  }
 
   /** The named buffer of parameter `index`, or null before it exists. */
   protected slot(index: number, name: string): Tensor | null {
@@ -145,6 +182,8 @@ export abstract class Optimizer {
   /** Frees the state buffers (the parameters and their gradients stay). */
   dispose(): void {
     this.#clearSlots();
+    for (const t of this.#spares) t.dispose();
+    this.#spares = [];
     this.steps.fill(0);
   }
 
