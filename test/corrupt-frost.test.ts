@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { useEngine } from './helpers/engine.js';
 import { corrupt } from '../src/corrupt/corrupt.js';
 import { FROST_FILES, frostScaledSize, resizeCubic8 } from '../src/corrupt/frost-photos.js';
+import { loadFrostPhotos } from '../src/corrupt/frost-folder.js';
 import { SEVERITIES } from '../src/corrupt/catalogue.js';
 import { encodeJpeg, encodePng } from '../src/data/image-io.js';
 import { ArgumentError } from '../src/errors.js';
@@ -42,7 +43,7 @@ describe('frost with the original photographs', () => {
       const x = Float32Array.from({ length: n * 3 * h * w }, (_, i) => ((i * 37) % 101) / 100);
       const [a, b] = SEVERITIES[224].frost[2];
       const t = eng().tensor(x, [n, 3, h, w]);
-      const y = (await corrupt(t, 'frost', 3, { seed: 4, frostDir: dir }).read()) as Float32Array;
+      const y = (await corrupt(t, 'frost', 3, { seed: 4, frostPhotos: loadFrostPhotos(dir) }).read()) as Float32Array;
       const drawn = new Set<number>();
       const hw = h * w;
       for (let img = 0; img < n; img++) {
@@ -60,12 +61,12 @@ describe('frost with the original photographs', () => {
         drawn.add(k);
       }
       expect(drawn.size, 'photos drawn over 12 images').toBeGreaterThanOrEqual(3);
-      const again = (await corrupt(t, 'frost', 3, { seed: 4, frostDir: dir }).read()) as Float32Array;
+      const again = (await corrupt(t, 'frost', 3, { seed: 4, frostPhotos: loadFrostPhotos(dir) }).read()) as Float32Array;
       expect(Buffer.from(again.buffer).equals(Buffer.from(y.buffer))).toBe(true);
       const procedural = (await corrupt(t, 'frost', 3, { seed: 4 }).read()) as Float32Array;
       expect(Buffer.from(procedural.buffer).equals(Buffer.from(y.buffer))).toBe(false);
       const gray = eng().tensor(x.subarray(0, n * hw), [n, 1, h, w]);
-      const g = (await corrupt(gray, 'frost', 3, { seed: 4, frostDir: dir }).read()) as Float32Array;
+      const g = (await corrupt(gray, 'frost', 3, { seed: 4, frostPhotos: loadFrostPhotos(dir) }).read()) as Float32Array;
       const lumas = COLOURS.map((col) => byte(col[0]) * 0.2989 + byte(col[1]) * 0.587 + byte(col[2]) * 0.114);
       expect(lumas.some((l) => Math.abs(g[0] - Math.min(1, a * x[0] + b * l)) < 6 / 255)).toBe(true);
       t.dispose();
@@ -95,14 +96,14 @@ describe('frost with the original photographs', () => {
 
   it('names the folder or the file when photos are missing or unreadable', () => {
     const t = eng().zeros([1, 3, 32, 32]);
-    expect(() => corrupt(t, 'frost', 1, { seed: 0, frostDir: '/nonexistent/frost' })).toThrow(ArgumentError);
-    expect(() => corrupt(t, 'frost', 1, { seed: 0, frostDir: '/nonexistent/frost' })).toThrow(/\/nonexistent\/frost does not exist.*frost1\.png/);
+    expect(() => loadFrostPhotos('/nonexistent/frost')).toThrow(ArgumentError);
+    expect(() => loadFrostPhotos('/nonexistent/frost')).toThrow(/\/nonexistent\/frost does not exist.*frost1\.png/);
     const dir = photoFolder();
     try {
       rmSync(join(dir, 'frost3.png'));
-      expect(() => corrupt(t, 'frost', 1, { seed: 0, frostDir: dir })).toThrow(new RegExp(`${join(dir, 'frost3.png')} is missing`));
+      expect(() => loadFrostPhotos(dir)).toThrow(new RegExp(`${join(dir, 'frost3.png')} is missing`));
       writeFileSync(join(dir, 'frost3.png'), 'not an image');
-      expect(() => corrupt(t, 'frost', 1, { seed: 0, frostDir: dir })).toThrow(/frost3\.png/);
+      expect(() => loadFrostPhotos(dir)).toThrow(/frost3\.png/);
     } finally {
       rmSync(dir, { recursive: true });
       t.dispose();

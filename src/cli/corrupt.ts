@@ -12,7 +12,7 @@ import { readImage, writeImage } from '../data/image-io.js';
 import { grayscale, resize } from '../data/transforms.js';
 import { CORRUPTIONS } from '../corrupt/catalogue.js';
 import { corrupt } from '../corrupt/corrupt.js';
-import { loadFrostPhotos } from '../corrupt/frost-photos.js';
+import { loadFrostPhotos } from '../corrupt/frost-folder.js';
 import { drawText, GLYPH_H, textWidth } from './bitmap-font.js';
 
 export interface CorruptCommandOptions {
@@ -54,7 +54,7 @@ const PAD = 4;
 export async function corruptCommand(opts: CorruptCommandOptions, engine?: Engine): Promise<SheetLayout> {
   const { size } = opts;
   // Fail on a bad photo folder before any GPU work.
-  if (opts.frostDir) loadFrostPhotos(opts.frostDir);
+  const frostPhotos = opts.frostDir ? loadFrostPhotos(opts.frostDir) : undefined;
   const img = loadImage(opts.image, size);
   const e = engine ?? (await Engine.create());
   const cols = 6;
@@ -83,7 +83,7 @@ export async function corruptCommand(opts: CorruptCommandOptions, engine?: Engin
     const x = e.tensor(img.data, [1, 3, size, size]).keep();
     try {
       const clean = opts.gray ? grayscale(img) : img;
-      const copts = { seed: opts.seed, firstIndex: 0, table: size, canonical: opts.canonical, gray: opts.gray, frostDir: opts.frostDir };
+      const copts = { seed: opts.seed, firstIndex: 0, table: size, canonical: opts.canonical, gray: opts.gray, frostPhotos };
       for (const [row, name] of CORRUPTIONS.entries()) {
         place(clean.data, row, 0, clean.shape[0]);
         for (let s = 1; s <= 5; s++) {

@@ -18,7 +18,7 @@
  * Where we differ from the reference code (bethgelab/imagecorruptions corruptions.py; hendrycks' make_tinyimagenet_c.py):
  * - random draws come from our counter-based streams, not numpy's: random corruptions match the original in
  *   distribution, not pixel by pixel;
- * - frost: a procedural ice layer replaces the frost photographs (not shippable) unless `frostDir` points at them;
+ * - frost: a procedural ice layer replaces the frost photographs (not shippable) unless `frostPhotos` holds them;
  * - motion blur and snow use imagecorruptions' numpy shift kernel (hendrycks' 64 px script uses ImageMagick),
  *   pixelate upsamples with NEAREST and zoom layers are trimmed top-left (imagecorruptions), for both tables;
  * - elastic: table 224 is imagecorruptions' (no affine, σ = 0.01·(H, W), α = 250·c, U(±0.005·H)); table 64 is
@@ -37,7 +37,7 @@ import { corruptionKey, CORRUPTIONS, elasticParams, isCorruptionName, SEVERITIES
 import { defocusBlur, gaussianBlur, glassBlur, motionAngles, motionBlur, zoomBlur } from './blur.js';
 import { fog, frost, frostPhoto, snow } from './weather.js';
 import { brightness, contrast, convertChannels, elastic, pixelate, pixelate8, quantize8, saturate } from './digital.js';
-import { frostPhotoLayer } from './frost-photos.js';
+import { frostPhotoLayer, type FrostPhotos } from './frost-photos.js';
 import { jpegCompress } from './jpeg.js';
 import { spatter } from './spatter.js';
 
@@ -53,7 +53,7 @@ const APPLY: Readonly<Record<CorruptionName, Apply>> = {
   zoom_blur: (x, factors) => zoomBlur(x, factors),
   snow: (x, [mu, sigma, zoom, thresh, radius, blurSigma, blend], k) =>
     snow(x, { mu, sigma, zoom, thresh, radius, blurSigma, blend }, k),
-  frost: (x, [a, b], k, _t, o) => (o.frostDir ? frostWithPhotos(x, a, b, k, o.frostDir) : frost(x, a, b, k)),
+  frost: (x, [a, b], k, _t, o) => (o.frostPhotos ? frostWithPhotos(x, a, b, k, o.frostPhotos) : frost(x, a, b, k)),
   fog: (x, [a, d], k) => fog(x, a, d, k),
   brightness: (x, [c]) => brightness(x, c),
   contrast: (x, [c]) => contrast(x, c),
@@ -75,9 +75,9 @@ const CANONICAL: Partial<Record<CorruptionName, Apply>> = {
 /** PIL returns these as uint8 images: their results are already on the 8-bit grid, with no truncation step. */
 const UINT8_RESULT: ReadonlySet<CorruptionName> = new Set(['pixelate', 'jpeg_compression']);
 
-function frostWithPhotos(x: Tensor, a: number, b: number, key: CorruptKey, dir: string): Tensor {
+function frostWithPhotos(x: Tensor, a: number, b: number, key: CorruptKey, photos: FrostPhotos): Tensor {
   const [n, , h, w] = x.shape;
-  const layer = x.engine.tensor(frostPhotoLayer(dir, n, h, w, key), [n, 3, h, w]);
+  const layer = x.engine.tensor(frostPhotoLayer(photos, n, h, w, key), [n, 3, h, w]);
   const y = frostPhoto(x, a, b, layer);
   layer.dispose();
   return y;
@@ -97,8 +97,8 @@ export interface CorruptOptions {
    * canonical mode, ITU-R 601 in float), as the original pipeline makes gray models' corrupted sets.
    */
   gray?: boolean;
-  /** Folder with imagecorruptions' frost photographs (frost1.png … frost5.jpg); without it, the procedural layer. */
-  frostDir?: string;
+  /** imagecorruptions' frost photographs (loadFrostPhotos(dir) in Node); without them, the procedural layer. */
+  frostPhotos?: FrostPhotos;
 }
 
 /**

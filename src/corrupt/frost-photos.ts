@@ -1,41 +1,23 @@
 /**
  * The original frost layer: imagecorruptions' frost blends a random crop of one of its frost photographs, which
  * we cannot ship; a user who has them (imagecorruptions/frost/ in the package, or Hendrycks' ImageNet-C repo)
- * points `frostDir` at that folder. As the original: the photo index is randint(5) (frost6.jpg is listed there
+ * loads that folder with loadFrostPhotos (frost-folder.ts, Node only; a page decodes its own) and passes
+ * the photos as `frostPhotos`. As the original: the photo index is randint(5) (frost6.jpg is listed there
  * but never drawn), the photo is scaled by 1.1 × the factor that makes it cover the image (cv2.resize, bicubic,
  * uint8 result), and a crop at (randint(0, H' − H), randint(0, W' − W)) is taken. Our draws come from the
  * image's key (sub-stream 1), not numpy's stream, so which photo and crop an image gets differs from a run of
  * the original. JPEG photos are decoded by jpeg-js (not libjpeg as cv2.imread), a grey level or more apart.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Image } from '../data/dataset.js';
-import { readImage } from '../data/image-io.js';
-import { ArgumentError } from '../errors.js';
 import { imageUniforms, substream, type CorruptKey } from './keys.js';
 
 /** The photographs the original draws from, in its order. */
 export const FROST_FILES = ['frost1.png', 'frost2.png', 'frost3.png', 'frost4.jpg', 'frost5.jpg'] as const;
 
-const photoCache = new Map<string, Image>();
-const scaledCache = new Map<string, Image>();
+/** The five decoded photos in FROST_FILES order; `id` names their source (scaled copies are cached under it). */
+export interface FrostPhotos { id: string; images: Image[] }
 
-/** The five photos of `dir`, decoded once per process; errors name the folder or the file. */
-export function loadFrostPhotos(dir: string): Image[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new ArgumentError(`frost photographs: folder ${dir} does not exist (it must hold ${FROST_FILES.join(', ')})`);
-  }
-  return FROST_FILES.map((f) => {
-    const path = join(dir, f);
-    let img = photoCache.get(path);
-    if (!img) {
-      if (!existsSync(path)) throw new ArgumentError(`frost photographs: ${path} is missing (${dir} must hold ${FROST_FILES.join(', ')})`);
-      img = readImage(path, 3);
-      photoCache.set(path, img);
-    }
-    return img;
-  });
-}
+const scaledCache = new Map<string, Image>();
 
 /** OpenCV's bicubic weights (A = −0.75) at fraction t. */
 function cubicWeights(t: number): number[] {
@@ -91,15 +73,14 @@ export function frostScaledSize(ph: number, pw: number, h: number, w: number): [
 }
 
 /** The frost layer [N, 3, H, W] in [0, 1] for the images of a call: photo and crop per image from its key. */
-export function frostPhotoLayer(dir: string, n: number, h: number, w: number, key: CorruptKey): Float32Array {
-  const photos = loadFrostPhotos(dir);
+export function frostPhotoLayer(photos: FrostPhotos, n: number, h: number, w: number, key: CorruptKey): Float32Array {
   const out = new Float32Array(n * 3 * h * w);
   for (let img = 0; img < n; img++) {
     const [u0, u1, u2] = imageUniforms(substream(key, 1), img, 3);
     const idx = Math.floor(u0 * FROST_FILES.length);
-    const photo = photos[idx];
+    const photo = photos.images[idx];
     const [sh, sw] = frostScaledSize(photo.shape[1], photo.shape[2], h, w);
-    const id = `${join(dir, FROST_FILES[idx])}:${sh}x${sw}`;
+    const id = `${photos.id}/${FROST_FILES[idx]}:${sh}x${sw}`;
     let scaled = scaledCache.get(id);
     if (!scaled) {
       scaled = resizeCubic8(photo, sh, sw);
