@@ -110,9 +110,12 @@ program.command('cotrain').description('neural co-training protocol (synth-objec
 
 program.addCommand(convrnnCommand());
 
-program.command('score').description('Brain-Score-style V1/V2/V4/IT scores on the built-in simulated benchmarks (layer commitment, ceilings, report)')
+program.command('score').description('Brain-Score-style V1/V2/V4/IT and behaviour (I2n) scores: layer commitment, ceilings, report; built-in simulated benchmarks unless --data')
   .requiredOption('--model <preset[:weights]>', 'grcnn55, grcnn-small, vgg19_bn, … optionally :checkpoint.safetensors')
-  .option('--benchmarks <list>', 'v1,v2,v4,it', list, ['v1', 'v2', 'v4', 'it'])
+  .option('--benchmarks <list>', 'v1,v2,v4,it,behavior', list, ['v1', 'v2', 'v4', 'it', 'behavior'])
+  .option('--data <dir>', 'benchmarks in Brain-Score\'s file layout (default: the built-in ones, written under <out>/data)')
+  .option('--behavior-layer <name>', 'behavioural readout layer (default: the last candidate layer)')
+  .option('--batch <n>', 'stimuli per forward pass', int)
   .option('-o, --out <dir>', 'report folder', 'runs/score')
   .option('--stimuli <n>', 'stimuli per simulated benchmark', int)
   .option('--splits <n>', 'cross-validation splits (10)', int)

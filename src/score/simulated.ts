@@ -25,6 +25,11 @@ export interface SimulatedOptions {
   size?: number;
 }
 
+/** Stimuli as 8-bit images, so what is written as PNG and read back is what the generator saw. */
+export function quantize(img: Image): Image {
+  return { data: img.data.map((v) => Math.round(Math.min(1, Math.max(0, v)) * 255) / 255), shape: img.shape };
+}
+
 /** Two stratification classes, as FreemanZiemba2013's texture_type (texture / noise): here texture / object. */
 function coarseType(imageType: string): string {
   return imageType.startsWith('texture') ? 'texture' : 'object';
@@ -44,7 +49,7 @@ export function simulatedV1(o: SimulatedOptions = {}): BenchmarkData {
   const raw = Array.from({ length: n }, (_, i) => src.imageSource(i));
   return {
     def: BENCHMARKS.v1, labels, isPublic: privateEveryThird(labels),
-    stimulus: (i) => ({ data: raw[i].map((v) => Math.min(1, Math.max(0, v))), shape: [1, size, size] }),
+    stimulus: (i) => quantize({ data: raw[i], shape: [1, size, size] }),
     responses: { data: sim.responses, reps: sim.repeats, images: n, neurons: sim.neurons.length },
   };
 }
@@ -62,11 +67,11 @@ export async function simulatedRegion(engine: Engine, generator: ScoredModel, in
   if (key === 'v2') {
     const src = synthStimuli(seed, n, 64);
     labels = Array.from({ length: n }, (_, i) => coarseType(src.imageType(i)));
-    stimulus = (i) => ({ data: src.imageSource(i).map((v) => Math.min(1, Math.max(0, v))), shape: [1, 64, 64] });
+    stimulus = (i) => quantize({ data: src.imageSource(i), shape: [1, 64, 64] });
   } else {
     const objs = new SynthObjects({ split: 'test', seed: seed + 17, imageSize: 64, perClass: Math.ceil(n / 10) });
     labels = Array.from({ length: n }, (_, i) => objs.classNames[objs.get(i).label]);
-    stimulus = (i) => { const s = objs.get(i); return { data: s.data, shape: s.shape }; };
+    stimulus = (i) => { const s = objs.get(i); return quantize({ data: s.data, shape: s.shape }); };
   }
   const acts = await extractActivations(engine, generator,
     (i) => present(stimulus(i), { ...input, modelDegrees: input.modelDegrees ?? MODEL_DEGREES, stimulusDegrees: def.degrees }), n, [layer]);
