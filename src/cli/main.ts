@@ -8,6 +8,7 @@ import { reconstructCommand } from './reconstruct.js';
 import { cotrainCommand } from './cotrain.js';
 import { convrnnCommand } from './convrnn.js';
 import { scoreCommand } from './score.js';
+import { activationsCommand } from './activations.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const nums = (v: string) => list(v).map((s) => {
@@ -123,6 +124,17 @@ program.command('score').description('Brain-Score-style V1/V2/V4/IT and behaviou
   .option('--layers <list>', 'candidate layers (default: the model\'s blocks)', list)
   .option('--form <explained-variance|r2-over-ceiling|ratio>', 'ceiled score form')
   .action(async (o) => { await scoreCommand(o); });
+
+program.command('activations').description('export named activations of a preset or checkpoint (NPY per layer or safetensors) with stimulus ids')
+  .requiredOption('--model <preset[:weights]>', 'grcnn55, grcnn-small, vgg19_bn, … optionally :checkpoint.safetensors')
+  .option('--layers <list>', 'layer names (default: all; see score/activations.ts)', list, [])
+  .option('--stimuli <csv>', 'a Brain-Score stimulus_set.csv (images in images/ beside it); default: built-in synth-objects')
+  .option('--count <n>', 'built-in stimuli', int)
+  .option('--degrees <x>', 'visual degrees the stimuli span (model: 8)', num)
+  .option('--format <npy|safetensors>', 'output format', 'npy')
+  .option('--batch <n>', 'stimuli per forward pass', int)
+  .requiredOption('-o, --out <dir>', 'output folder')
+  .action(async (o) => { await activationsCommand(o); });
 
 program.parseAsync().catch((e: unknown) => {
   // The one place errors reach the user: one line naming the file, field or tensor; the stack only with --debug.
