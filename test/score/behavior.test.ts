@@ -60,6 +60,16 @@ describe('I2n vs Brain-Score steps', () => {
     const s = i2nScore(modelResponseMatrix(p, m.classes, fx.stimulus_id, fx.truth), trials);
     expect(Math.abs(s.ceiled - fx.ceiled)).toBeLessThan(1e-5);
   });
+  it('a control: observer choices shuffled across trials of other images score |r| < 0.1 (fixture r ≈ 0.14)', () => {
+    const n = trials.choice.length;
+    // Each trial keeps its image, pair and chosen side (target or distractor) of another trial of the same pair.
+    const perm = Array.from({ length: n }, (_, i) => (i * 7919) % n);
+    const pick = perm.map((j) => trials.choice[j] === trials.sampleObj[j]);
+    const shuffled: BehaviorTrials = { ...trials, choice: trials.choice.map((_, i) => (pick[i] ? trials.sampleObj[i] : trials.distObj[i])) };
+    const s = i2nScore(model, shuffled);
+    expect(Math.abs(s.raw)).toBeLessThan(0.1);
+    expect(i2nScore(model, trials).raw).toBeGreaterThan(s.raw);
+  });
   it('the observer matrix counts choices over offers; a pair never offered stays NaN; bad input is named', () => {
     const t: BehaviorTrials = { stimulusId: ['a', 'a', 'a', 'b'], sampleObj: ['x', 'x', 'x', 'y'], distObj: ['y', 'y', 'z', 'x'], choice: ['y', 'x', 'x', 'x'] };
     const h = humanResponseMatrix(t);

@@ -1,14 +1,14 @@
 /**
  * Ground truth on the built-in simulated benchmarks (raw activations, no LayerPCA): the generating layer wins
  * commitment by a stated margin, the generating network scores above a differently seeded one, stimulus-shuffled
- * responses score ≈ 0; the simulated observer's own network beats another seed on I2n.
+ * responses score ≈ 0. (Behaviour: an untrained network of another seed scored I2n 0.543 against the observer
+ * built on seed 0's pooled features, whose own network scored 0.495 — pooled random features carry the same object
+ * information, so that comparison is not a ground truth; behavior.test.ts checks a trial-shuffled control.)
  */
 import { describe, expect, it } from 'vitest';
 import { GRCNN, GRCNN_PRESETS } from '../../src/models/grcnn.js';
 import { scoreBenchmark, type BenchmarkData } from '../../src/score/benchmarks.js';
-import { scoreBehavior } from '../../src/score/behavior-benchmark.js';
 import { simulatedRegion } from '../../src/score/simulated.js';
-import { simulatedObserver } from '../../src/score/simulated-observer.js';
 import { useEngine } from '../helpers/engine.js';
 
 const engine = useEngine();
@@ -38,20 +38,4 @@ describe('simulated regions from seeded GRCNN-small layers', () => {
     expect(Math.abs(ctl.raw)).toBeLessThan(0.2);
     gen.dispose(); other.dispose();
   }, 300_000);
-
-  it('behaviour: the observer\'s own network scores a higher I2n than another seed', async () => {
-    const e = engine();
-    const gen = new GRCNN(e, { ...GRCNN_PRESETS['grcnn-small'] });
-    const sim = await simulatedObserver(e, gen, input, { perObject: 4, fittingPerObject: 6, trialsPerPair: 6 });
-    const bench = { trials: sim.trials, test: { ...sim.test, stimulus: (i: number) => sim.test.images[i] }, fitting: { ...sim.fitting, stimulus: (i: number) => sim.fitting.images[i] } };
-    let t = performance.now();
-    const own = await scoreBehavior(e, gen, input, bench, { layer: 'avgpool' });
-    console.log(`behaviour scoring ${((performance.now() - t) / 1000).toFixed(1)} s`); t = performance.now();
-    const other = new GRCNN(e, { ...GRCNN_PRESETS['grcnn-small'], seed: 7 });
-    const ctl = await scoreBehavior(e, other, input, bench, { layer: 'avgpool' });
-    console.log(`I2n: own ${own.raw.toFixed(3)} (ceiled ${own.ceiled.toFixed(3)}, ceiling ${own.ceiling.toFixed(3)}), seed 7 ${ctl.raw.toFixed(3)}`);
-    expect(own.ceiling).toBeGreaterThan(0.3);
-    expect(own.raw).toBeGreaterThan(ctl.raw);
-    gen.dispose(); other.dispose();
-  }, 400_000);
 });
