@@ -29,10 +29,11 @@ import { benches as trainStep } from './train-step.bench.js';
 import { benches as startup } from './startup.bench.js';
 import { benches as reconstruct } from './reconstruct.bench.js';
 import { benches as convrnn } from './convrnn.bench.js';
+import { benches as pls } from './pls.bench.js';
 
 const ALL: Bench[] = [
   ...dispatch, ...elementwise, ...reduce, ...batchnorm, ...gatedResidual, ...gridSample, ...fft, ...matmul, ...conv2d,
-  ...grcl, ...wait, ...trainStep, ...convrnn, ...reconstruct, ...startup,
+  ...grcl, ...wait, ...trainStep, ...convrnn, ...reconstruct, ...pls, ...startup,
 ];
 
 async function main(): Promise<number> {

@@ -10,6 +10,7 @@ import { convrnnCommand } from './convrnn.js';
 import { scoreCommand } from './score.js';
 import { pipelineCommand } from './pipeline.js';
 import { sweepCommand, sweepTrialCommand, workerCommand } from './sweep.js';
+import { activationsCommand } from './activations.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const nums = (v: string) => list(v).map((s) => {
@@ -123,9 +124,12 @@ program.command('cotrain').description('neural co-training protocol (default syn
 
 program.addCommand(convrnnCommand());
 
-program.command('score').description('Brain-Score-style V1/V2/V4/IT scores on the built-in simulated benchmarks (layer commitment, ceilings, report)')
+program.command('score').description('Brain-Score-style V1/V2/V4/IT and behaviour (I2n) scores: layer commitment, ceilings, report; built-in simulated benchmarks unless --data')
   .requiredOption('--model <preset[:weights]>', 'grcnn55, grcnn-small, vgg19_bn, … optionally :checkpoint.safetensors')
-  .option('--benchmarks <list>', 'v1,v2,v4,it', list, ['v1', 'v2', 'v4', 'it'])
+  .option('--benchmarks <list>', 'v1,v2,v4,it,behavior', list, ['v1', 'v2', 'v4', 'it', 'behavior'])
+  .option('--data <dir>', 'benchmarks in Brain-Score\'s file layout (default: the built-in ones, written under <out>/data)')
+  .option('--behavior-layer <name>', 'behavioural readout layer (default: the last candidate layer)')
+  .option('--batch <n>', 'stimuli per forward pass', int)
   .option('-o, --out <dir>', 'report folder', 'runs/score')
   .option('--stimuli <n>', 'stimuli per simulated benchmark', int)
   .option('--splits <n>', 'cross-validation splits (10)', int)
@@ -151,6 +155,16 @@ program.command('pipeline').description('the paper\'s sequence: train (CutMix, A
 program.addCommand(sweepCommand());
 program.addCommand(workerCommand());
 program.addCommand(sweepTrialCommand(), { hidden: true });
+program.command('activations').description('export named activations of a preset or checkpoint (NPY per layer or safetensors) with stimulus ids')
+  .requiredOption('--model <preset[:weights]>', 'grcnn55, grcnn-small, vgg19_bn, … optionally :checkpoint.safetensors')
+  .option('--layers <list>', 'layer names (default: all; see score/activations.ts)', list, [])
+  .option('--stimuli <csv>', 'a Brain-Score stimulus_set.csv (images in images/ beside it); default: built-in synth-objects')
+  .option('--count <n>', 'built-in stimuli', int)
+  .option('--degrees <x>', 'visual degrees the stimuli span (model: 8)', num)
+  .option('--format <npy|safetensors>', 'output format', 'npy')
+  .option('--batch <n>', 'stimuli per forward pass', int)
+  .requiredOption('-o, --out <dir>', 'output folder')
+  .action(async (o) => { await activationsCommand(o); });
 
 program.parseAsync().catch((e: unknown) => {
   // The one place errors reach the user: one line naming the file, field or tensor; the stack only with --debug.

@@ -112,7 +112,7 @@ async function runStage(engine: Engine, st: Stage, a: PipelineArgs): Promise<Sta
       st.from ? { init: resume ? undefined : join(dir(st.from), 'checkpoint.safetensors'), trainable: st.blocks } : {}, engine);
     run = { steps: r.steps, top1: r.final.top1 };
   }
-  const scores = await scoreCommand({ model: `${st.cfg.model.preset}:${join(out, 'weights.safetensors')}`, benchmarks: a.benchmarks,
+  const { results: scores } = await scoreCommand({ model: `${st.cfg.model.preset}:${join(out, 'weights.safetensors')}`, benchmarks: a.benchmarks,
     out: join(out, 'score'), stimuli: a.stimuli, splits: a.splits }, engine);
   return { name: st.name, title: st.title, ...run, scores };
 }

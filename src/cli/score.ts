@@ -1,61 +1,83 @@
 /**
- * `score`: Brain-Score-style neural scores of a model on the built-in simulated benchmarks (V1 from sim-v1 cells;
- * V2/V4/IT generated from layers 1/2/3 of the seeded GRCNN-small), with layer commitment, ceilings and a report.
+ * `score`: Brain-Score-style scores of a model — V1/V2 (FreemanZiemba2013), V4/IT (MajajHong2015) with layer
+ * commitment and ceilings, and behaviour (Rajalingham2018 I2n) — read from a folder in Brain-Score's file layout
+ * (`--data`), by default the built-in simulated benchmarks, written there on first use (score/builtin.ts: V1 from
+ * sim-v1 cells, V2/V4/IT from layers 1/2/3 of the seeded GRCNN-small, the observer from its pooled features).
  */
+import { join } from 'node:path';
 import { Engine } from '../engine.js';
 import { ConfigError } from '../errors.js';
-import { GRCNN, GRCNN_PRESETS } from '../models/grcnn.js';
+import { GRCNN } from '../models/grcnn.js';
 import { VGG } from '../models/vgg.js';
 import { candidateLayers, type ScoredModel } from '../score/activations.js';
-import { scoreBenchmark, type BenchmarkData, type ModelInput, type RegionResult } from '../score/benchmarks.js';
+import { scoreBenchmark, type ModelInput, type RegionResult } from '../score/benchmarks.js';
+import { scoreBehavior, type BehaviorResult } from '../score/behavior-benchmark.js';
+import { builtinData, readBehaviorBenchmark, readNeuralBenchmark } from '../score/builtin.js';
 import { writeReport } from '../score/report.js';
-import { simulatedRegion, simulatedV1 } from '../score/simulated.js';
 import type { CeilingForm } from '../score/metric.js';
 import { buildModel } from './reconstruct.js';
 
-export interface ScoreArgs { model: string; benchmarks: string[]; out: string; stimuli?: number; splits?: number; trainSize?: number; form?: CeilingForm; layers?: string[] }
+export interface ScoreArgs {
+  model: string; benchmarks: string[]; out: string; stimuli?: number; splits?: number; trainSize?: number; form?: CeilingForm; layers?: string[];
+  /** A folder in Brain-Score's layout; default: the built-in benchmarks under `<out>/data`. */
+  data?: string;
+  behaviorLayer?: string;
+  batch?: number;
+}
 
-const INPUT: Record<string, ModelInput> = {
+/** Each preset's input as the project trains it (size, channels). */
+export const MODEL_INPUT: Record<string, ModelInput> = {
   grcnn55: { size: 224, channels: 3 }, grcnn109: { size: 224, channels: 3 }, 'grcnn-small': { size: 64, channels: 1 },
   vgg19_bn: { size: 64, channels: 1 }, 'vgg19_bn-small': { size: 64, channels: 1 },
 };
 
 /** `preset[:weights]` through the one model factory (shapes and class count taken from the weights). */
-function build(engine: Engine, spec: string): { model: ScoredModel; input: ModelInput } {
+export function buildScoredModel(engine: Engine, spec: string): { model: ScoredModel; input: ModelInput } {
   const preset = spec.split(':')[0];
-  if (!(preset in INPUT)) throw new ConfigError(`score: unknown model '${preset}' (${Object.keys(INPUT).join(', ')})`);
+  if (!(preset in MODEL_INPUT)) throw new ConfigError(`score: unknown model '${preset}' (${Object.keys(MODEL_INPUT).join(', ')})`);
   const { model } = buildModel(engine, `score=${spec}`, 17);
   if (!(model instanceof GRCNN || model instanceof VGG)) {
     model.dispose();
     throw new ConfigError(`score: model '${spec}' is not a GRCNN or VGG`);
   }
-  return { model, input: INPUT[preset] };
+  return { model, input: MODEL_INPUT[preset] };
 }
 
+const KNOWN = ['v1', 'v2', 'v4', 'it', 'behavior'];
+
 /** `shared`: an engine the caller owns and closes (the pipeline runs every stage on one). */
-export async function scoreCommand(a: ScoreArgs, shared?: Engine): Promise<RegionResult[]> {
-  const known = ['v1', 'v2', 'v4', 'it'];
-  for (const b of a.benchmarks) if (!known.includes(b)) throw new ConfigError(`score: benchmark '${b}' is not one of ${known.join(', ')} (behavior is not built yet)`);
+export async function scoreCommand(a: ScoreArgs, shared?: Engine): Promise<{ results: RegionResult[]; behavior?: BehaviorResult }> {
+  for (const b of a.benchmarks) if (!KNOWN.includes(b)) throw new ConfigError(`score: benchmark '${b}' is not one of ${KNOWN.join(', ')}`);
   const engine = shared ?? await Engine.create();
   try {
-    const { model, input } = build(engine, a.model);
-    const gen = new GRCNN(engine, { ...GRCNN_PRESETS['grcnn-small'] });
-    const genInput = INPUT['grcnn-small'];
-    const sim = { stimuli: a.stimuli ?? 120, neuroids: 24, repetitions: 4 };
-    const layerOf = { v2: 'layer1', v4: 'layer2', it: 'layer3' } as const;
-    const results: RegionResult[] = [];
-    for (const b of a.benchmarks) {
-      const data: BenchmarkData = b === 'v1' ? simulatedV1(sim) : await simulatedRegion(engine, gen, genInput, b as 'v2' | 'v4' | 'it', layerOf[b as 'v2'], sim);
-      const r = await scoreBenchmark(engine, model, input, data, { layers: a.layers ?? candidateLayers(model), splits: a.splits, trainSize: a.trainSize, form: a.form,
-        log: (m) => console.log(m) });
-      console.log(`${r.benchmark}: layer ${r.layer}, raw ${r.raw.toFixed(3)} ± ${r.sem.toFixed(3)}, ceiling ${r.ceiling.toFixed(3)}, ceiled ${r.ceiled.toFixed(3)}`);
-      results.push(r);
+    const { model, input } = buildScoredModel(engine, a.model);
+    try {
+      const t0 = performance.now();
+      const sim = { stimuli: a.stimuli ?? 120, neuroids: 24, repetitions: 4 };
+      const data = a.data ?? await builtinData(engine, join(a.out, 'data'), sim);
+      const layers = a.layers ?? candidateLayers(model);
+      const results: RegionResult[] = [];
+      let behavior: BehaviorResult | undefined;
+      for (const b of a.benchmarks) {
+        if (b === 'behavior') {
+          const layer = a.behaviorLayer ?? layers[layers.length - 1];
+          behavior = await scoreBehavior(engine, model, input, await readBehaviorBenchmark(data), { layer, batch: a.batch });
+          console.log(`${behavior.benchmark}: layer ${layer}, raw ${behavior.raw.toFixed(3)}, ceiling ${behavior.ceiling.toFixed(3)}, ceiled ${behavior.ceiled.toFixed(3)} ± ${behavior.error.toFixed(3)}`);
+          continue;
+        }
+        const bench = await readNeuralBenchmark(data, b as 'v1' | 'v2' | 'v4' | 'it');
+        const r = await scoreBenchmark(engine, model, input, bench, { layers, splits: a.splits, trainSize: a.trainSize, form: a.form, batch: a.batch,
+          log: (m) => console.log(m) });
+        console.log(`${r.benchmark}: layer ${r.layer}, raw ${r.raw.toFixed(3)} ± ${r.sem.toFixed(3)}, ceiling ${r.ceiling.toFixed(3)}, ceiled ${r.ceiled.toFixed(3)}`);
+        results.push(r);
+      }
+      const what = a.data ? `Brain-Score-layout data in ${a.data}` : `built-in simulated benchmarks in ${data} (${sim.stimuli} stimuli per neural benchmark)`;
+      writeReport(a.out, { model: a.model, data: what, form: a.form ?? 'explained-variance', results, behavior });
+      console.log(`wrote ${a.out}/scores.{md,json,svg,png} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      return { results, behavior };
+    } finally {
+      model.dispose();
     }
-    writeReport(a.out, { model: a.model, data: `built-in simulated benchmarks (${sim.stimuli} stimuli each)`, form: a.form ?? 'explained-variance', results });
-    console.log(`wrote ${a.out}/scores.{md,json,svg}`);
-    gen.dispose();
-    model.dispose();
-    return results;
   } finally {
     if (!shared) engine.close();
   }

@@ -16,8 +16,10 @@ export interface Assembly {
   /** Dimension names in the data's order, e.g. ['presentation', 'neuroid', 'time_bin']. */
   dims: string[];
   shape: number[];
-  /** Row-major values (NaN kept). */
+  /** Row-major values (NaN kept); all NaN when the data are strings. */
   data: Float64Array;
+  /** The values when the data variable holds strings (a BehavioralAssembly's choices). */
+  stringData?: string[];
   /** Per dimension, its coordinates by name. */
   coords: Record<string, Record<string, CoordValues>>;
   attrs: Record<string, string | number>;
@@ -39,7 +41,12 @@ export async function readAssembly(file: string): Promise<Assembly> {
   const sig = readFileSync(file).subarray(0, 8);
   if (sig.toString('latin1') !== '\x89HDF\r\n\x1a\n') throw new DataError(`assembly ${file}: not a netCDF4/HDF5 file`);
   await h5wasm.ready;
-  const f = new h5wasm.File(file, 'r');
+  let f: InstanceType<typeof h5wasm.File>;
+  try {
+    f = new h5wasm.File(file, 'r');
+  } catch (e) {
+    throw new DataError(`assembly ${file}: cannot open as HDF5 (${e instanceof Error ? e.message : String(e)}); truncated or corrupt?`);
+  }
   try {
     const dimNames = new Map<number, string>();
     const vars: { name: string; ids: number[]; ds: InstanceType<typeof h5wasm.Dataset> }[] = [];
@@ -51,12 +58,16 @@ export async function readAssembly(file: string): Promise<Assembly> {
       const ids = attrValue(ds, '_Netcdf4Coordinates');
       if (ids !== undefined && attrValue(ds, 'CLASS') === undefined) vars.push({ name, ids: plain(ids).map(Number), ds });
     }
-    const dataVars = vars.filter((v) => v.ids.length >= 2);
-    if (dataVars.length !== 1) throw new DataError(`assembly ${file}: expected one data variable with ≥ 2 dims, found ${dataVars.map((v) => v.name).join(', ') || 'none'}`);
+    // xarray marks the data variable with a `coordinates` attribute; files without one: the variable with ≥ 2 dims.
+    const marked = vars.filter((v) => attrValue(v.ds, 'coordinates') !== undefined);
+    const dataVars = marked.length ? marked : vars.filter((v) => v.ids.length >= 2);
+    if (dataVars.length !== 1) throw new DataError(`assembly ${file}: expected one data variable, found ${dataVars.map((v) => v.name).join(', ') || 'none'}`);
     const dv = dataVars[0];
     const dims = dv.ids.map((id) => dimNames.get(id) ?? `dim${id}`);
     const shape = dv.ds.shape ?? [];
-    const data = Float64Array.from(plain(dv.ds.value) as number[]);
+    const raw = plain(dv.ds.value);
+    const stringData = raw.length && typeof raw[0] === 'string' ? raw.map(String) : undefined;
+    const data = stringData ? new Float64Array(raw.length).fill(NaN) : Float64Array.from(raw as number[]);
     if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new DataError(`assembly ${file}: ${dv.name} has ${data.length} values for shape [${shape.join(', ')}]`);
     const coords: Assembly['coords'] = Object.fromEntries(dims.map((d) => [d, {}]));
     for (const v of vars) {
@@ -73,7 +84,11 @@ export async function readAssembly(file: string): Promise<Assembly> {
       const val = plain(a.value);
       if (val.length === 1) attrs[k] = val[0];
     }
-    return { file, dims, shape, data, coords, attrs };
+    return { file, dims, shape, data, ...(stringData ? { stringData } : {}), coords, attrs };
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    // h5wasm reports a damaged file as a bare message ('name not defined', a failed read): say which file.
+    throw new DataError(`assembly ${file}: unreadable (${e instanceof Error ? e.message : String(e)}); truncated or corrupt?`);
   } finally {
     f.close();
   }

@@ -23,7 +23,7 @@ export interface TrialHooks { log: (m: string) => void; progress: (step: number,
 const finetuneExtra = z.object({ from: z.string().min(1), blocks: z.array(z.string().min(1)).min(1) });
 
 const scoreSchema = z.object({
-  model: z.string().min(1), benchmarks: z.array(z.enum(['v1', 'v2', 'v4', 'it'])).min(1).default(['v1', 'v2', 'v4', 'it']),
+  model: z.string().min(1), benchmarks: z.array(z.enum(['v1', 'v2', 'v4', 'it', 'behavior'])).min(1).default(['v1', 'v2', 'v4', 'it']),
   stimuli: z.number().int().positive().optional(), splits: z.number().int().positive().optional(),
   trainSize: z.number().gt(0).lt(1).optional(), layers: z.array(z.string()).min(1).optional(),
   form: z.enum(['explained-variance', 'r2-over-ceiling', 'ratio']).optional(),
@@ -108,10 +108,10 @@ export async function runTrialKind(kind: TrialKind, config: Record<string, unkno
   }
   if (kind === 'score') {
     const a = zodCheck(scoreSchema, config, where);
-    const results = await scoreCommand({ ...a, out: dir });
+    const { results, behavior } = await scoreCommand({ ...a, out: dir });
     const m: Metrics = {};
-    for (const r of results) { m[`ceiled.${r.benchmark}`] = r.ceiled; m[`raw.${r.benchmark}`] = r.raw; }
-    m['ceiled.mean'] = mean(results.map((r) => r.ceiled));
+    for (const r of [...results, ...(behavior ? [behavior] : [])]) { m[`ceiled.${r.benchmark}`] = r.ceiled; m[`raw.${r.benchmark}`] = r.raw; }
+    m['ceiled.mean'] = mean([...results, ...(behavior ? [behavior] : [])].map((r) => r.ceiled));
     return m;
   }
   const o = zodCheck(convrnnSearchSchema, config, where);

@@ -108,3 +108,24 @@ export function imageGridPng(images: { image: Image; correct: boolean }[], cols 
   });
   return c.png();
 }
+
+/**
+ * Bars of `values` in [0, 1] (clamped; NaN drawn as an empty slot) with optional error bars, gridlines at 0.2
+ * steps; labels and numbers are in the report's text beside the figure.
+ */
+export function barChartPng(values: readonly number[], errors: readonly number[] = [], height = 220, bar = 50): Buffer {
+  const m = { l: 20, r: 20, t: 20, b: 20 }, gap = 30;
+  const width = m.l + m.r + values.length * (bar + gap);
+  const c = new Canvas(width, height);
+  const H = height - m.t - m.b, base = m.t + H;
+  const sy = (v: number) => base - Math.max(0, Math.min(1, v)) * H;
+  for (let i = 1; i <= 5; i++) c.line(m.l, base - (H * i) / 5, width - m.r, base - (H * i) / 5, GRID);
+  values.forEach((v, i) => {
+    const x = m.l + gap / 2 + i * (bar + gap);
+    if (Number.isFinite(v)) c.fill(x, sy(v), x + bar, base, hex(PALETTE[0]));
+    const e = errors[i];
+    if (Number.isFinite(v) && e !== undefined && Number.isFinite(e) && e > 0) c.line(x + bar / 2, sy(v + e), x + bar / 2, sy(v - e), [0, 0, 0], 2);
+  });
+  c.line(m.l, base, width - m.r, base, AXIS);
+  return c.png();
+}

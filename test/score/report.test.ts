@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/score/report.js';
 import type { RegionResult } from '../../src/score/benchmarks.js';
@@ -20,5 +21,11 @@ describe('score report', () => {
     expect(md).toContain('Average 0.406');
     expect(JSON.parse(readFileSync(join(dir, 'scores.json'), 'utf8')).results).toHaveLength(2);
     expect(readFileSync(join(dir, 'scores.svg'), 'utf8').match(/<rect/g)).toHaveLength(2);
+    // The PNG beside it: one bar per region (2 × 80 px + margins), the first bar's column filled in the palette blue.
+    const png = PNG.sync.read(readFileSync(join(dir, 'scores.png')));
+    expect(png.width).toBe(40 + 2 * 80);
+    const px = (x: number, y: number) => Array.from(png.data.subarray(4 * (y * png.width + x), 4 * (y * png.width + x) + 3));
+    expect(px(60, 190)).toEqual([0x1f, 0x77, 0xb4]);
+    expect(px(60, 30)).toEqual([255, 255, 255]);
   });
 });
