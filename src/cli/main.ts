@@ -125,7 +125,7 @@ program.command('cotrain').description('neural co-training protocol (default syn
 program.addCommand(convrnnCommand());
 
 program.command('score').description('Brain-Score-style V1/V2/V4/IT and behaviour (I2n) scores: layer commitment, ceilings, report; built-in simulated benchmarks unless --data')
-  .requiredOption('--model <preset[:weights]>', 'grcnn55, grcnn-small, vgg19_bn, … optionally :checkpoint.safetensors')
+  .requiredOption('--model <preset[:weights]>', 'grcnn55, grcnn-small, vgg19_bn, … optionally :checkpoint.safetensors; convrnn:<preset, model.json or run folder>')
   .option('--benchmarks <list>', 'v1,v2,v4,it,behavior', list, ['v1', 'v2', 'v4', 'it', 'behavior'])
   .option('--data <dir>', 'benchmarks in Brain-Score\'s file layout (default: the built-in ones, written under <out>/data)')
   .option('--behavior-layer <name>', 'behavioural readout layer (default: the last candidate layer)')

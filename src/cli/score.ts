@@ -4,7 +4,10 @@
  * (`--data`), by default the built-in simulated benchmarks, written there on first use (score/builtin.ts: V1 from
  * sim-v1 cells, V2/V4/IT from layers 1/2/3 of the seeded GRCNN-small, the observer from its pooled features).
  */
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildScoredModel as buildConvRnnModel } from '../convrnn/dynamics.js';
+import { loadModelSpec } from '../convrnn/model-file.js';
 import { Engine } from '../engine.js';
 import { ConfigError } from '../errors.js';
 import { GRCNN } from '../models/grcnn.js';
@@ -31,8 +34,23 @@ export const MODEL_INPUT: Record<string, ModelInput> = {
   vgg19_bn: { size: 64, channels: 1 }, 'vgg19_bn-small': { size: 64, channels: 1 },
 };
 
-/** `preset[:weights]` through the one model factory (shapes and class count taken from the weights). */
+/**
+ * `convrnn:<preset | model.json | run folder>`: a conv-RNN as declared (its own input size and movie), with the run
+ * folder's weights.safetensors when there is one (what `convrnn train` and a search trial write).
+ */
+function buildConvRnn(engine: Engine, ref: string): { model: ScoredModel; input: ModelInput } {
+  const spec = loadModelSpec(ref);
+  const channels = spec.input.channels;
+  if (channels !== 1 && channels !== 3) throw new ConfigError(`score: conv-RNN ${ref} takes ${channels}-channel input; stimuli are gray (1) or RGB (3)`);
+  const w = join(ref, 'weights.safetensors');
+  const weights = existsSync(ref) && statSync(ref).isDirectory() && existsSync(w) ? w : null;
+  const model = buildConvRnnModel(engine, { label: ref, spec, seed: 0, weights }, spec.times, spec.imageOff);
+  return { model, input: { size: spec.input.size, channels } };
+}
+
+/** `preset[:weights]` through the one model factory (shapes and class count taken from the weights), or `convrnn:…`. */
 export function buildScoredModel(engine: Engine, spec: string): { model: ScoredModel; input: ModelInput } {
+  if (spec.startsWith('convrnn:')) return buildConvRnn(engine, spec.slice('convrnn:'.length));
   const preset = spec.split(':')[0];
   if (!(preset in MODEL_INPUT)) throw new ConfigError(`score: unknown model '${preset}' (${Object.keys(MODEL_INPUT).join(', ')})`);
   const { model } = buildModel(engine, `score=${spec}`, 17);

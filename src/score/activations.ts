@@ -6,11 +6,15 @@
  * Layer names: GRCNN by module path ('conv1', 'bn1', 'conv2', 'layer1' … 'layer4', 'lastact', 'classifier'), each
  * GRCL step's state x_t as 'layer<i>.x<t>' (t = 0 … iters; x_iters is the block's state before its transition),
  * and 'avgpool' (the pooled features the classifier reads); VGG by torchvision path ('features.16', 'classifier.3')
- * or conventional name ('relu3_1').
+ * or conventional name ('relu3_1'); a conv-RNN by node name ('conv4': its output at the movie's last step, the
+ * state a readout sees, as Brain-Score takes a recurrent model's features for a time-averaged benchmark) or node and
+ * step ('conv4.t5'). Per-time-bin scoring of conv-RNNs is temporal.ts.
  */
 import type { Engine } from '../engine.js';
 import type { Image } from '../data/dataset.js';
 import { ShapeError } from '../errors.js';
+import { ConvRnn } from '../convrnn/graph.js';
+import { movieFrames, unroll } from '../convrnn/unroll.js';
 import { GRCNN } from '../models/grcnn.js';
 import { captureActivations, VGG } from '../models/vgg.js';
 import { Layer } from '../nn/layers.js';
@@ -18,11 +22,12 @@ import { adaptiveAvgPool2d } from '../ops/pool2d.js';
 import { reshape } from '../ops/movement.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export type ScoredModel = GRCNN | VGG;
+export type ScoredModel = GRCNN | VGG | ConvRnn;
 
 /** Every layer name `captureLayers` accepts for `model`, shallow to deep. */
 export function layerNames(model: ScoredModel): string[] {
   if (model instanceof VGG) return [...model.layerNames, 'classifier.0', 'classifier.3', 'classifier.6'];
+  if (model instanceof ConvRnn) return model.spec.nodes.flatMap((n) => [n.name, ...Array.from({ length: model.spec.times }, (_, t) => `${n.name}.t${t}`)]);
   const out = ['conv1', 'bn1', 'conv2'];
   model.layers.forEach((l, i) => {
     for (let t = 0; t <= l.iter.length; t++) out.push(`layer${i + 1}.x${t}`);
@@ -34,6 +39,7 @@ export function layerNames(model: ScoredModel): string[] {
 /** The block outputs Brain-Score-style commitment scans by default (GRCNN blocks; VGG's ReLUs and pools). */
 export function candidateLayers(model: ScoredModel): string[] {
   if (model instanceof VGG) return model.layerNames.filter((n) => n.startsWith('relu') || n.startsWith('pool'));
+  if (model instanceof ConvRnn) return model.spec.nodes.map((n) => n.name);
   return [...model.layers.map((_, i) => `layer${i + 1}`), 'avgpool'];
 }
 
@@ -75,10 +81,24 @@ function grcnnCapture(model: GRCNN, x: Tensor, names: readonly string[]): Map<st
   return res;
 }
 
+function convRnnCapture(model: ConvRnn, x: Tensor, names: readonly string[]): Map<string, Tensor> {
+  const { times, imageOff, blank } = model.spec;
+  const at = names.map((name) => {
+    const m = /^(.+)\.t(\d+)$/.exec(name);
+    const [node, t] = m && model.plans.has(m[1]) ? [m[1], Number(m[2])] : [name, times - 1];
+    if (!model.plans.has(node)) throw new ShapeError(`conv-RNN ${model.spec.name}: no node '${node}' (nodes: ${[...model.plans.keys()].join(', ')})`);
+    if (t >= times) throw new ShapeError(`conv-RNN ${model.spec.name}: '${name}' asks for step ${t} of ${times}`);
+    return [name, node, t] as const;
+  });
+  const outputs = unroll(model, movieFrames(x, times, imageOff, blank)).outputs;
+  return new Map(at.map(([name, node, t]) => [name, outputs.get(node)![t]]));
+}
+
 /** The named layers' outputs for the batch `x` (whatever grad/training mode is set; see `extractActivations`). */
 export function captureLayers(model: ScoredModel, x: Tensor, names: readonly string[]): Map<string, Tensor> {
   if (!names.length) throw new ShapeError('captureLayers: no layer names given');
-  return model instanceof VGG ? model.activations(x, names) : grcnnCapture(model, x, names);
+  if (model instanceof VGG) return model.activations(x, names);
+  return model instanceof ConvRnn ? convRnnCapture(model, x, names) : grcnnCapture(model, x, names);
 }
 
 export interface ExtractOptions {
