@@ -48,4 +48,9 @@ export class StoppedError extends CortexError {
   constructor(message: string, readonly exitCode: number) {
     super(message);
   }
+
+  /** A training loop stopped by `signal` after writing the checkpoint of `step` (its reason: the exit code, else 130). */
+  static atStep(step: number, signal: AbortSignal): StoppedError {
+    return new StoppedError(`stopped at step ${step}; continue with --resume`, typeof signal.reason === 'number' ? signal.reason : 130);
+  }
 }

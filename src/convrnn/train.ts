@@ -203,10 +203,7 @@ export async function trainConvRnn(engine: Engine, specIn: ModelSpec, cfg: ConvR
         }
         const stopping = opts.signal?.aborted === true;
         if (step % cfg.checkpointEvery === 0 || step === cfg.steps || stopping) await checkpoint();
-        if (stopping) {
-          const code = typeof opts.signal!.reason === 'number' ? opts.signal!.reason : 130;
-          throw new StoppedError(`stopped at step ${step}; continue with --resume`, code);
-        }
+        if (stopping) throw StoppedError.atStep(step, opts.signal!);
       }
     } finally {
       trainStep.dispose();

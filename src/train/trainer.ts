@@ -167,10 +167,7 @@ export async function runTraining(engine: Engine, cfg: TrainConfig, opts: TrainO
           writeCurves(opts.out, metrics);
         }
         if (wantCkpt) await checkpoint(b.epoch);
-        if (stopping) {
-          const code = typeof opts.signal!.reason === 'number' ? opts.signal!.reason : 130;
-          throw new StoppedError(`stopped at step ${step}; continue with --resume`, code);
-        }
+        if (stopping) throw StoppedError.atStep(step, opts.signal!);
       }
     } finally {
       trainStep.dispose();
