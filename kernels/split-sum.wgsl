@@ -30,7 +30,7 @@ override WG: u32 = 64;
 @group(0) @binding(16) var<uniform> params: SplitSumParams;
 
 @compute @workgroup_size(WG)
-fn split_sum8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn split_sum_slots8_multi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_id(gid, nwg, WG);
   let k = gid.z;
   let n = params.n[k / 4u][k % 4u];
@@ -51,7 +51,7 @@ fn split_sum8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 }
 
 @compute @workgroup_size(WG)
-fn split_sum4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn split_sum_slots4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_id(gid, nwg, WG);
   let k = gid.z;
   let n = params.n[k / 4u][k % 4u];

@@ -50,7 +50,7 @@ export function flushSplitSums(e: Engine): void {
     for (let k = group.length; k < slots; k++) { tensors[`part${k}`] = e.empty([1]); tensors[`out${k}`] = e.empty([1]); }
     const pad = (v: number[]) => [...v, ...new Array(8 - v.length).fill(0)];
     const n = group.map((p) => p.out.size);
-    run('split-sum', `split_sum${slots}`, tensors, { n: pad(n), splits: pad(group.map((p) => p.splits)) },
+    run('split-sum', slots === 8 ? 'split_sum_slots8_multi' : 'split_sum_slots4', tensors, { n: pad(n), splits: pad(group.map((p) => p.splits)) },
       [...grid1d(Math.max(...n), 64).slice(0, 2), group.length] as [number, number, number]);
     for (let k = group.length; k < slots; k++) { tensors[`part${k}`].dispose(); tensors[`out${k}`].dispose(); }
   }

@@ -31,8 +31,9 @@ const scoreSchema = z.object({
 
 const convrnnTrain = z.object({
   steps: z.number().int().positive(), batchSize: z.number().int().positive(), optimizer: z.enum(['sgd', 'adam']), lr: z.number().positive(),
-  momentum: z.number().min(0).max(1), clip: z.number().nonnegative(), trainPerClass: z.number().int().positive(),
-  valPerClass: z.number().int().positive(), evalEvery: z.number().int().positive(), replay: z.boolean(),
+  momentum: z.number().min(0).max(1), clip: z.number().nonnegative(), perClass: z.number().int().positive(),
+  valPerClass: z.number().int().positive(), evalEvery: z.number().int().positive(), checkpointEvery: z.number().int().positive(),
+  replay: z.boolean(),
 }).partial().strict();
 const convrnnSearchSchema = z.object({
   algo: z.enum(['tpe', 'random']).default('tpe'), trials: z.number().int().positive().default(12), seed: z.number().int().nonnegative().default(0),
@@ -116,7 +117,11 @@ export async function runTrialKind(kind: TrialKind, config: Record<string, unkno
   }
   const o = zodCheck(convrnnSearchSchema, config, where);
   return withEngine(async (engine) => {
-    const train = { ...SEARCH_TRAIN_DEFAULT, ...o.train };
+    // perClass / valPerClass size the search's synth-objects set (the trainer takes a whole data section).
+    const { perClass, valPerClass, ...rest } = o.train;
+    const d = SEARCH_TRAIN_DEFAULT.data;
+    const data = d.kind === 'synth-objects-64' ? { ...d, perClass: perClass ?? d.perClass, valPerClass: valPerClass ?? d.valPerClass } : d;
+    const train = { ...SEARCH_TRAIN_DEFAULT, ...rest, data };
     const r = await searchConvRnn(engine, { algo: o.algo, trials: o.trials, seed: o.seed, times: o.times, out: dir, log: h.log,
       train: { ...train, seed: o.seed, evalEvery: o.train.evalEvery ?? train.steps } });
     return { bestValAccuracy: r.bestAccuracy };

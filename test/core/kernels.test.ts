@@ -17,14 +17,17 @@ describe('kernels', () => {
     }
   });
 
-  it('every entry point compiles, uses ≤ 8 storage buffers and one params uniform, and is named <file>_<phase>', async () => {
+  // 8 is WebGPU's default maxStorageBuffersPerShaderStage. The `_multi` entry points (foreach optimiser updates,
+  // several parameters per dispatch) bind more and are chosen only where the device's limit allows them
+  // (Optimizer.fitsSlots); everything else must run on a default-limits device.
+  it('every entry point compiles, uses ≤ 8 storage buffers (a _multi variant: ≤ 16) and one params uniform, and is named <file>_<phase>', async () => {
     const e = eng();
     const entries = allEntries();
     expect(entries.length).toBeGreaterThan(5);
     for (const { file, entry } of entries) {
       expect(entry.startsWith(file.replace(/-/g, '_') + '_'), `${file}:${entry} naming`).toBe(true);
       const info = entryInfo(file, entry);
-      expect(info.bindings.filter((b) => b.kind === 'storage').length, `${file}:${entry}`).toBeLessThanOrEqual(8);
+      expect(info.bindings.filter((b) => b.kind === 'storage').length, `${file}:${entry}`).toBeLessThanOrEqual(entry.endsWith('_multi') ? 16 : 8);
       expect(info.bindings.filter((b) => b.kind === 'uniform').length, `${file}:${entry}`).toBeLessThanOrEqual(1);
     }
     let done = 0;
